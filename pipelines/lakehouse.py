@@ -1,0 +1,139 @@
+"""The DuckLake connection: extensions, attach, schemas and the meta tables, in one place.
+
+Every reader and writer (ingestion, publish, `backlot sql`, dbt through its profile) attaches
+the same lake under the alias `lake`, so a name like `lake.raw.films` means the same table
+everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import Settings, load_settings
+
+LAKE = "lake"
+SCHEMAS = ("raw", "quarantine", "staging", "intermediate", "audit", "marts", "meta")
+EXTENSIONS = ("ducklake", "sqlite_scanner", "postgres_scanner")
+
+# Extensions cannot be downloaded at run time here: they come from the
+# duckdb-extension-* wheels and are installed into a directory inside the virtualenv,
+# so nothing is written to ~/.duckdb (the contract allows only BACKLOT_HOME and .venv).
+EXTENSION_DIR = Path(sys.prefix) / "share" / "duckdb-extensions"
+
+META_TABLES = {
+    "loads": """
+        file_sha256 VARCHAR, source VARCHAR, file_name VARCHAR, status VARCHAR,
+        rows_loaded BIGINT, rows_quarantined BIGINT, loaded_at TIMESTAMPTZ,
+        seconds DOUBLE, detail VARCHAR, run_id VARCHAR""",
+    "quality_results": """
+        suite VARCHAR, target VARCHAR, success BOOLEAN, evaluated_expectations INTEGER,
+        failed_expectations INTEGER, engine_error VARCHAR, rows_checked BIGINT,
+        rows_validated_by_gx BIGINT, details VARCHAR, checked_at TIMESTAMPTZ,
+        run_id VARCHAR""",
+    "publishes": """
+        publish_id BIGINT, snapshot_id BIGINT, published_at TIMESTAMPTZ,
+        mart_rows MAP(VARCHAR, BIGINT), run_id VARCHAR""",
+}
+
+
+def extension_dir() -> Path:
+    return EXTENSION_DIR
+
+
+def install_extensions(con: duckdb.DuckDBPyConnection) -> None:
+    """Install the extensions from their wheels once; later calls only set the directory."""
+    con.execute(f"SET extension_directory = '{EXTENSION_DIR}'")
+    platform_dir = next(EXTENSION_DIR.glob("v*/*"), None)
+    installed = {p.name.split(".")[0] for p in platform_dir.iterdir()} if platform_dir else set()
+    missing = [name for name in EXTENSIONS if name not in installed]
+    if missing:
+        import duckdb_extensions  # only needed the first time
+
+        EXTENSION_DIR.mkdir(parents=True, exist_ok=True)
+        for name in missing:
+            duckdb_extensions.import_extension(name, con=con)
+
+
+def attach_sql(settings: Settings, *, read_only: bool = False, snapshot: int | None = None) -> str:
+    options = [f"DATA_PATH '{settings.data_path}'"]
+    if read_only:
+        options.append("READ_ONLY")
+    if snapshot is not None:
+        options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
+    return f"ATTACH 'ducklake:{settings.catalog}' AS {LAKE} ({', '.join(options)})"
+
+
+def connect(
+    settings: Settings | None = None,
+    *,
+    read_only: bool = False,
+    snapshot: int | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the lake attached as `lake` and selected as default."""
+    settings = settings or load_settings()
+    if not settings.catalog_is_postgres:
+        settings.lake_dir.mkdir(parents=True, exist_ok=True)
+    if "://" not in settings.data_path:
+        Path(settings.data_path).mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"threads": os.cpu_count() or 2})
+    install_extensions(con)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(attach_sql(settings, read_only=read_only, snapshot=snapshot))
+    con.execute(f"USE {LAKE}")
+    if not read_only and snapshot is None:
+        bootstrap(con)
+    return con
+
+
+def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and meta tables if this is a new lake (idempotent, one commit)."""
+    existing_schemas = {
+        row[0]
+        for row in con.execute(
+            "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = ?", [LAKE]
+        ).fetchall()
+    }
+    existing_meta = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = ? AND table_schema = 'meta'",
+            [LAKE],
+        ).fetchall()
+    }
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {LAKE}.{s}" for s in SCHEMAS if s not in existing_schemas]
+    statements += [
+        f"CREATE TABLE IF NOT EXISTS {LAKE}.meta.{name} ({columns})"
+        for name, columns in META_TABLES.items()
+        if name not in existing_meta
+    ]
+    if not statements:
+        return
+    con.execute("BEGIN")
+    try:
+        for statement in statements:
+            con.execute(statement)
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        # Another process bootstrapped the lake at the same moment; its commit won.
+        if not _bootstrapped(con):
+            raise
+
+
+def _bootstrapped(con: duckdb.DuckDBPyConnection) -> bool:
+    count = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'meta'",
+        [LAKE],
+    ).fetchone()
+    return bool(count and count[0] >= len(META_TABLES))
+
+
+def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()
+    assert row is not None
+    return int(row[0])

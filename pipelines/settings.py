@@ -1,0 +1,90 @@
+"""The one place that decides the environment: where the home, the lake and Dagster live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# Nothing here may phone home: there is no internet on the machines that run Backlot,
+# and every telemetry attempt only adds latency to a run.
+TELEMETRY_OFF = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DAGSTER_DISABLE_TELEMETRY": "true",
+}
+for _name, _value in TELEMETRY_OFF.items():
+    os.environ.setdefault(_name, _value)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+QUALITY_DIR = REPO_ROOT / "quality"
+
+IGNORED_PREFIXES = (".",)
+IGNORED_SUFFIXES = (".tmp", ".part")
+
+
+def _read_dotenv(path: Path) -> None:
+    """Read KEY=VALUE lines from a .env file without overriding the real environment."""
+    if not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    catalog: str  # DuckLake metadata: "sqlite:/abs/path" or "postgres:<libpq conninfo>"
+    data_path: str
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def catalog_is_postgres(self) -> bool:
+        return self.catalog.startswith("postgres:")
+
+    def landing(self, source: str) -> Path:
+        return self.landing_dir / source
+
+
+def _normalise_catalog(raw: str, home: Path) -> str:
+    raw = raw.removeprefix("ducklake:")
+    if raw.startswith(("postgres:", "sqlite:")):
+        return raw
+    if raw.startswith(("postgresql://", "postgres://")):
+        return f"postgres:{raw}"
+    return f"sqlite:{(home / raw).resolve() if not Path(raw).is_absolute() else raw}"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment (and a `.env` in the working directory)."""
+    _read_dotenv(Path.cwd() / ".env")
+    home = Path(os.environ.get("BACKLOT_HOME", "./.backlot")).expanduser().resolve()
+    catalog = os.environ.get("BACKLOT_CATALOG") or f"sqlite:{home / 'lake' / 'catalog.sqlite'}"
+    data_path = os.environ.get("BACKLOT_DATA_PATH") or str(home / "lake" / "data")
+    if "://" not in data_path:
+        data_path = str(Path(data_path).expanduser().resolve())
+    return Settings(
+        home=home,
+        catalog=_normalise_catalog(catalog, home),
+        data_path=data_path.rstrip("/") + "/",
+    )
