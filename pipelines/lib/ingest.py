@@ -1,0 +1,91 @@
+"""The ingestion asset every landing source gets: pending files -> raw + quarantine, checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from pipelines.lib import landing
+from pipelines.lib.loading import LoadReport, SourceSpec, load_batch
+from pipelines.lib.resources import LAKE_WRITERS_POOL, LakehouseResource
+
+QUALITY_CHECK = "quality_suite"
+
+
+def raw_key(spec: SourceSpec) -> dg.AssetKey:
+    return dg.AssetKey(["raw", spec.name])
+
+
+def ingest_asset(spec: SourceSpec, *, group: str) -> dg.AssetsDefinition:
+    key = raw_key(spec)
+    check = dg.AssetCheckSpec(
+        QUALITY_CHECK,
+        asset=key,
+        blocking=True,
+        description=f"GX suite quality/raw/{spec.name}.json on the batch (DuckDB on all rows, GX on a sample).",
+    )
+
+    @dg.asset(
+        key=key,
+        group_name=group,
+        deps=[raw_key(d) for d in spec.depends_on],
+        check_specs=[check],
+        pool=LAKE_WRITERS_POOL,
+        kinds={"duckdb"},
+        description=f"Every pending file in landing/{spec.name}/, loaded into raw.{spec.name} (bad rows to quarantine).",
+    )
+    def _ingest(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -> Iterator[dg.MaterializeResult]:
+        settings = lakehouse.settings()
+        files = landing.pending_files(settings.landing(spec.name))
+        con = lakehouse.connect()
+        try:
+            report = load_batch(con, spec, files, run_id=context.run_id)
+        finally:
+            con.close()
+        _log(context, report)
+        yield dg.MaterializeResult(metadata=_metadata(report), check_results=[_check_result(report)])
+
+    return _ingest
+
+
+def _log(context: dg.AssetExecutionContext, report: LoadReport) -> None:
+    for outcome in report.files:
+        context.log.info(
+            f"{outcome.file.name}: {outcome.status}, {outcome.rows_loaded} rows loaded, "
+            f"{outcome.rows_quarantined} quarantined{' - ' + outcome.detail if outcome.detail else ''}"
+        )
+    for reason in report.sample_reasons:
+        context.log.warning(f"quarantined {reason}")
+    if not report.committed:
+        context.log.error(f"nothing committed: {report.quality.summary() if report.quality else 'no quality result'}")
+
+
+def _metadata(report: LoadReport) -> dict[str, object]:
+    return {
+        "files_loaded": report.count("loaded"),
+        "files_duplicate": report.count("duplicate"),
+        "files_rejected": report.count("rejected"),
+        "rows_loaded": report.rows_loaded,
+        "rows_quarantined": report.rows_quarantined,
+        "committed": report.committed,
+        "seconds": round(report.seconds, 3),
+        "quarantine_sample": dg.MetadataValue.md("\n".join(f"- {r}" for r in report.sample_reasons) or "none"),
+    }
+
+
+def _check_result(report: LoadReport) -> dg.AssetCheckResult:
+    result = report.quality
+    assert result is not None
+    return dg.AssetCheckResult(
+        check_name=QUALITY_CHECK,
+        passed=result.success,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=result.summary(),
+        metadata={
+            "rows_checked": result.rows_checked,
+            "rows_validated_by_gx": result.rows_validated_by_gx,
+            "engine_error": result.engine_error or "",
+            "failures": "; ".join(result.failures),
+        },
+    )

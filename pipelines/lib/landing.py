@@ -1,0 +1,85 @@
+"""The landing zone: producers drop files in `landing/<source>/`; loaded files move to `.archive/`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.settings import IGNORED_PREFIXES, IGNORED_SUFFIXES
+
+ARCHIVE = ".archive"  # starts with '.', so scanning ignores it; raw files stay rebuildable
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    path: Path
+    sha256: str
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def is_pending_name(name: str) -> bool:
+    return not name.startswith(IGNORED_PREFIXES) and not name.endswith(IGNORED_SUFFIXES)
+
+
+def pending_files(source_dir: Path) -> list[LandedFile]:
+    """Files waiting in a source folder, oldest first (then by name), with their content hash."""
+    if not source_dir.is_dir():
+        return []
+    paths = [p for p in source_dir.iterdir() if p.is_file() and is_pending_name(p.name)]
+    paths.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return [LandedFile(p, sha256_of(p), p.stat().st_size) for p in paths]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def archive(file: LandedFile) -> Path:
+    """Move a processed file out of the way, keeping it (named by hash) for rebuilds."""
+    target_dir = file.path.parent / ARCHIVE
+    target_dir.mkdir(exist_ok=True)
+    target = target_dir / f"{file.sha256[:16]}__{file.name}"
+    os.replace(file.path, target)
+    return target
+
+
+def deliver(source_dir: Path, name: str, content: bytes | Path) -> Path:
+    """Put a file into the landing zone atomically: temp name, fsync, rename.
+
+    A sensor scanning the folder never sees a half-written file, because temp names
+    start with '.' and end in '.tmp'.
+    """
+    source_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=source_dir)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if isinstance(content, Path):
+                with content.open("rb") as src:
+                    shutil.copyfileobj(src, handle, 1 << 20)
+            else:
+                handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        target = source_dir / name
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(source_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return target

@@ -1,0 +1,516 @@
+"""Load landed files into `raw`, sending every row that cannot be trusted to `quarantine`.
+
+One batch (all pending files of a source) is one pass through DuckDB:
+
+1. read   each file with DuckDB's own readers into text columns, one row per record,
+          with its line number (structurally broken lines come back from `store_rejects`);
+2. type   every column with the chart-number / date / boolean parsers below;
+3. judge  each row: parse errors, the suite's row-level expectations (pushed down to SQL),
+          the source's own rules (e.g. unknown film), duplicates within a file;
+4. check  the rows that would be loaded with the source's suite (DuckDB on all rows, GX);
+5. commit raw + quarantine + meta.loads in one DuckLake transaction, or nothing at all.
+
+So for every file: rows in raw + rows in quarantine = records in the file.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import duckdb
+
+from pipelines.lib import landing, quality
+from pipelines.lib.landing import LandedFile
+
+ColumnKind = Literal["text", "number", "integer", "date", "timestamp", "boolean"]
+SQL_TYPES: dict[ColumnKind, str] = {
+    "text": "VARCHAR",
+    "number": "DOUBLE",
+    "integer": "BIGINT",
+    "date": "DATE",
+    "timestamp": "TIMESTAMPTZ",
+    "boolean": "BOOLEAN",
+}
+LINEAGE = ("_file_sha256", "_file_name", "_row_number")
+WHOLE_FILE_MAX_CHARS = 1 << 20  # a rejected file's text kept in quarantine; the file itself is archived
+
+# How public charts print numbers and "unknown" (CONTRACTS.md §4): `$1,234,567`, `4,539`,
+# `+15.2%`; `-`, `n/c`, `N/A` and empty are unknown, never zero.
+MACROS = r"""
+CREATE OR REPLACE TEMP MACRO chart_unknown(s) AS
+    s IS NULL OR lower(trim(s)) IN ('', '-', '--', '—', '–', 'n/c', 'n/a', 'na', 'null', 'none');
+CREATE OR REPLACE TEMP MACRO chart_number(s) AS
+    CASE WHEN chart_unknown(s) THEN NULL
+         ELSE TRY_CAST(regexp_replace(trim(s), '^\+|[$,%\s]', '', 'g') AS DOUBLE) END;
+CREATE OR REPLACE TEMP MACRO iso_date(s) AS
+    CASE WHEN regexp_full_match(trim(s), '\d{4}-\d{2}-\d{2}') THEN TRY_CAST(trim(s) AS DATE) END;
+CREATE OR REPLACE TEMP MACRO iso_timestamp(s) AS
+    CASE WHEN regexp_matches(trim(s), '^\d{4}-\d{2}-\d{2}') THEN TRY_CAST(trim(s) AS TIMESTAMPTZ) END;
+CREATE OR REPLACE TEMP MACRO chart_boolean(s) AS
+    CASE WHEN lower(trim(s)) IN ('true', 't', 'yes', 'y', '1') THEN true
+         WHEN lower(trim(s)) IN ('false', 'f', 'no', 'n', '0') THEN false END;
+CREATE OR REPLACE TEMP MACRO title_key(s) AS regexp_replace(lower(s), '[^a-z0-9]+', '', 'g');
+CREATE OR REPLACE TEMP MACRO slug(s) AS trim(regexp_replace(lower(s), '[^a-z0-9]+', '-', 'g'), '-');
+"""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: ColumnKind = "text"
+    required: bool = False  # the file's header must name it
+    default: str | None = None  # SQL literal used when the cell is empty or the column absent
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A source's own rule beyond its suite: SQL over the typed row that is true when broken."""
+
+    broken: str
+    reason: str  # SQL text expression
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    columns: tuple[Column, ...]
+    formats: tuple[str, ...] = ("csv",)
+    derived: tuple[tuple[str, str], ...] = ()  # (column, SQL over typed columns) applied after typing
+    rules: tuple[RowRule, ...] = ()
+    depends_on: tuple[SourceSpec, ...] = ()  # sources its rules read (loaded first in a run)
+
+    @property
+    def suite(self) -> quality.Suite:
+        return quality.load_suite("raw", self.name)
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def raw_ddl(self) -> str:
+        cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in self.columns)
+        return (
+            f"CREATE TABLE IF NOT EXISTS raw.{self.name} ({cols}, _file_sha256 VARCHAR, "
+            "_file_name VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMPTZ)"
+        )
+
+    def quarantine_ddl(self) -> str:
+        cols = ", ".join(f'"{c.name}" VARCHAR' for c in self.columns)
+        return (
+            f"CREATE TABLE IF NOT EXISTS quarantine.{self.name} ({cols}, _raw VARCHAR, _reason VARCHAR, "
+            "_file_sha256 VARCHAR, _file_name VARCHAR, _row_number BIGINT, _quarantined_at TIMESTAMPTZ)"
+        )
+
+
+@dataclass
+class FileOutcome:
+    file: LandedFile
+    status: Literal["loaded", "duplicate", "rejected"]
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    detail: str | None = None
+
+
+@dataclass
+class LoadReport:
+    source: str
+    run_id: str
+    files: list[FileOutcome] = field(default_factory=list)
+    quality: quality.SuiteResult | None = None
+    committed: bool = False
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    sample_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read as this source; the message says why."""
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def detect_format(file: LandedFile, formats: Sequence[str]) -> str:
+    suffix = file.path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        fmt = "jsonl"
+    elif suffix == ".json":
+        with file.path.open("rb") as handle:
+            head = handle.read(4096).lstrip()
+        fmt = "json" if head.startswith(b"[") else "jsonl"
+    else:
+        fmt = "csv"
+    if fmt not in formats:
+        raise FileRejected(f"{fmt.upper()} is not an accepted format for this source (accepted: {', '.join(formats)})")
+    return fmt
+
+
+class _Reader:
+    """Reads one file into a temp table of text columns: _row_number, <columns>, _raw, _parse_error."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+        self.con = con
+        self.spec = spec
+
+    def read(self, file: LandedFile, table: str) -> None:
+        if file.size == 0:
+            raise FileRejected("the file is empty")
+        fmt = detect_format(file, self.spec.formats)
+        path = _text(str(file.path))
+        if fmt == "csv":
+            self._read_csv(path, table)
+        elif fmt == "jsonl":
+            self._read_json_records(
+                f"SELECT row_number() OVER () AS _row_number, line AS _record FROM read_csv({path}, "
+                "columns = {'line': 'VARCHAR'}, header = false, delim = '\x01', quote = '', escape = '', "
+                "auto_detect = false, strict_mode = false)",
+                table,
+            )
+        else:
+            valid = self.con.execute(f"SELECT json_valid(content), json_type(content) FROM read_text({path})").fetchone()
+            if not valid or not valid[0]:
+                raise FileRejected("not valid JSON (truncated or malformed); nothing in it was loaded")
+            if valid[1] != "ARRAY":
+                raise FileRejected(f"expected a JSON array of records, found a JSON {str(valid[1]).lower()}")
+            self._read_json_records(
+                "SELECT generate_subscripts(records, 1) AS _row_number, unnest(records) AS _record "
+                f"FROM (SELECT from_json(content, '[\"json\"]') AS records FROM read_text({path}))",
+                table,
+            )
+
+    def _read_csv(self, path: str, table: str) -> None:
+        con = self.con
+        options = "header = true, all_varchar = true, ignore_errors = true, store_rejects = true"
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _csv AS SELECT row_number() OVER () AS _k, * "
+                f"FROM read_csv({path}, {options}, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans')"
+            )
+        except duckdb.Error as error:
+            raise FileRejected(f"not readable as CSV: {str(error).splitlines()[0]}") from error
+        header = [row[0] for row in con.execute("DESCRIBE _csv").fetchall()][1:]
+        by_name = {h.strip().lower(): h for h in header}
+        missing = [c for c in self.spec.required if c not in by_name]
+        if missing:
+            raise FileRejected(
+                f"the header lacks required column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})"
+            )
+        rejects = con.execute("SELECT count(*) FROM _csv_rejects").fetchone()
+        if rejects and rejects[0]:
+            # Accepted rows' line numbers are the record numbers DuckDB did not reject.
+            line_map = (
+                "SELECT row_number() OVER (ORDER BY line) AS _k, line FROM ("
+                "SELECT range AS line FROM range(2, (SELECT count(*) FROM _csv) + "
+                "(SELECT count(DISTINCT line) FROM _csv_rejects) + 2) "
+                "EXCEPT SELECT line FROM _csv_rejects)"
+            )
+            line_of = f"JOIN ({line_map}) lines USING (_k)"
+            line = "lines.line"
+        else:
+            line_of, line = "", "_k + 1"
+        cols = ", ".join(
+            f"{_quote(by_name[c.name])} AS {_quote(c.name)}" if c.name in by_name else f"NULL::VARCHAR AS {_quote(c.name)}"
+            for c in self.spec.columns
+        )
+        nulls = ", ".join(f"NULL AS {_quote(c.name)}" for c in self.spec.columns)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            f"SELECT {line} AS _row_number, {cols}, NULL::VARCHAR AS _raw, NULL::VARCHAR AS _parse_error "
+            f"FROM _csv {line_of} "
+            f"UNION ALL SELECT DISTINCT ON (line) line, {nulls}, csv_line, "
+            "'the line could not be split into the header''s columns (' || error_message || ')' "
+            "FROM _csv_rejects ORDER BY 1"
+        )
+        con.execute("DROP TABLE _csv; DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
+
+    def _read_json_records(self, records_sql: str, table: str) -> None:
+        paths = ", ".join(_text(f'$."{c.name}"') for c in self.spec.columns)
+        cols = ", ".join(
+            f"CASE WHEN _ok THEN _values[{i}] END AS {_quote(c.name)}" for i, c in enumerate(self.spec.columns, 1)
+        )
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"SELECT _row_number, {cols}, CASE WHEN NOT _ok THEN _record END AS _raw, "
+                "CASE WHEN NOT json_valid(_record) THEN 'the record is not valid JSON' "
+                "WHEN NOT _ok THEN 'the record is a JSON ' || lower(json_type(_record)) || ', not an object' "
+                "END AS _parse_error FROM ("
+                f"SELECT *, coalesce(json_valid(_record) AND json_type(_record) = 'OBJECT', false) AS _ok, "
+                f"CASE WHEN json_valid(_record) THEN json_extract_string(_record, [{paths}]) END AS _values "
+                f"FROM ({records_sql}) WHERE trim(_record) <> '')"
+            )
+        except duckdb.Error as error:
+            raise FileRejected(f"not readable as JSON: {str(error).splitlines()[0]}") from error
+
+
+def _typed(column: Column) -> tuple[str, str]:
+    """(typed SQL, parse-error SQL) for a text column; unknown cells take the default."""
+    name = column.name
+    c = _quote(name)
+    shown = f"'{name} ''' || {c} || ''''"
+    match column.kind:
+        case "text":
+            value, error = f"CASE WHEN NOT chart_unknown({c}) THEN trim({c}) END", "NULL"
+        case "number":
+            value = f"chart_number({c})"
+            error = f"CASE WHEN NOT chart_unknown({c}) AND {value} IS NULL THEN {shown} || ' is not a number' END"
+        case "integer":
+            number = f"chart_number({c})"
+            value = f"CASE WHEN {number} = trunc({number}) THEN CAST({number} AS BIGINT) END"
+            error = f"CASE WHEN NOT chart_unknown({c}) AND {value} IS NULL THEN {shown} || ' is not a whole number' END"
+        case "date":
+            value = f"iso_date({c})"
+            error = (
+                f"CASE WHEN NOT chart_unknown({c}) AND {value} IS NULL "
+                f"THEN {shown} || ' is not an ISO 8601 date (YYYY-MM-DD)' END"
+            )
+        case "timestamp":
+            value = f"iso_timestamp({c})"
+            error = (
+                f"CASE WHEN NOT chart_unknown({c}) AND {value} IS NULL "
+                f"THEN {shown} || ' is not an ISO 8601 timestamp' END"
+            )
+        case "boolean":
+            value = f"chart_boolean({c})"
+            error = f"CASE WHEN NOT chart_unknown({c}) AND {value} IS NULL THEN {shown} || ' is not true or false' END"
+    if column.default is not None:
+        value = f"coalesce({value}, {column.default})"
+    return value, error
+
+
+def judge_sql(spec: SourceSpec, landed: str) -> str:
+    """SQL turning landed text rows into typed rows with a `_reason` (NULL = good)."""
+    typed_cols, errors = [], []
+    for column in spec.columns:
+        value, error = _typed(column)
+        typed_cols.append(f"{value} AS {_quote(column.name)}")
+        errors.append(f"{error} AS {_quote(column.name + '__error')}")
+    texts = ", ".join(f"{_quote(c.name)} AS {_quote(c.name + '__text')}" for c in spec.columns)
+    derived = ", ".join(f"{sql} AS {_quote(name)}" for name, sql in spec.derived)
+    replace = f" REPLACE ({derived})" if derived else ""
+
+    reasons = ["_parse_error"] + [_quote(c.name + "__error") for c in spec.columns]
+    for expectation in spec.suite.row_level:
+        column = expectation.kwargs["column"]
+        guard = f"{_quote(column + '__error')} IS NULL AND " if column in {c.name for c in spec.columns} else ""
+        reasons.append(
+            f"CASE WHEN _parse_error IS NULL AND {guard}NOT {quality.row_predicate(expectation)} "
+            f"THEN {quality.violation_reason(expectation)} END"
+        )
+    reasons += [
+        f"CASE WHEN _parse_error IS NULL AND ({rule.broken}) THEN {rule.reason} END" for rule in spec.rules
+    ]
+    # Uniqueness expectations of the suite (scoped to a file by `_file_sha256` in the key)
+    # quarantine the later copies of a record, naming the line of the first.
+    keys = [e.columns for e in spec.suite.expectations if e.type in quality.BATCH_LEVEL]
+    duplicate_reasons = []
+    for key in keys:
+        shown_key = ", ".join(c for c in key if not c.startswith("_")) + (" in this file" if "_file_sha256" in key else "")
+        duplicate_reasons.append(
+            f"CASE WHEN _pre_reason IS NULL AND count(*) OVER w{len(duplicate_reasons)} > 1 AND "
+            f"row_number() OVER w{len(duplicate_reasons)} > 1 THEN 'duplicate of line ' || "
+            f"first_value(_row_number) OVER w{len(duplicate_reasons)} || ' (same {shown_key})' END"
+        )
+    windows = ", ".join(
+        f"w{i} AS (PARTITION BY {', '.join(_quote(c) for c in key)}, _pre_reason IS NULL ORDER BY _row_number)"
+        for i, key in enumerate(keys)
+    )
+    final_reason = (
+        f"coalesce(_pre_reason, {', '.join(duplicate_reasons)})" if duplicate_reasons else "_pre_reason"
+    )
+    return f"""
+        WITH typed AS (
+            SELECT l._file_index, f._file_sha256, f._file_name, l._row_number, l._raw, l._parse_error,
+                   {", ".join(typed_cols)}, {", ".join(errors)}, {texts}
+            FROM {landed} l JOIN _files f USING (_file_index)
+        ), derived AS (
+            SELECT *{replace} FROM typed
+        ), judged AS (
+            SELECT *, nullif(concat_ws('; ', {", ".join(reasons)}), '') AS _pre_reason FROM derived
+        )
+        SELECT * EXCLUDE (_pre_reason), {final_reason} AS _reason FROM judged
+        {"WINDOW " + windows if windows else ""}
+    """
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    files: Sequence[LandedFile],
+    *,
+    run_id: str | None = None,
+    archive: bool = True,
+) -> LoadReport:
+    """Load `files` of one source as one batch; see the module docstring."""
+    started = time.perf_counter()
+    report = LoadReport(spec.name, run_id or uuid.uuid4().hex)
+    con.execute(MACROS)
+    for table_spec in (*spec.depends_on, spec):
+        con.execute(table_spec.raw_ddl())
+        con.execute(table_spec.quarantine_ddl())
+
+    seen = dict(con.execute(
+        "SELECT file_sha256, any_value(file_name) FROM meta.loads "
+        "WHERE source = ? AND status IN ('loaded', 'rejected') GROUP BY ALL",
+        [spec.name],
+    ).fetchall())
+    to_read: list[LandedFile] = []
+    for file in files:
+        if file.sha256 in seen:
+            report.files.append(FileOutcome(file, "duplicate", detail=f"same content as {seen[file.sha256]}, already loaded"))
+        elif any(f.sha256 == file.sha256 for f in to_read):
+            report.files.append(FileOutcome(file, "duplicate", detail="same content as another file in this batch"))
+        else:
+            to_read.append(file)
+
+    reader = _Reader(con, spec)
+    con.execute("CREATE OR REPLACE TEMP TABLE _files (_file_index INTEGER, _file_sha256 VARCHAR, _file_name VARCHAR)")
+    landed_tables = []
+    rejected: list[FileOutcome] = []
+    for index, file in enumerate(to_read):
+        try:
+            reader.read(file, f"_landed_{index}")
+        except FileRejected as why:
+            rejected.append(FileOutcome(file, "rejected", detail=str(why)))
+            continue
+        landed_tables.append(f"SELECT {index} AS _file_index, * FROM _landed_{index}")
+        con.execute("INSERT INTO _files VALUES (?, ?, ?)", [index, file.sha256, file.name])
+    report.stages["read"] = time.perf_counter() - started
+
+    mark = time.perf_counter()
+    if landed_tables:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _landed AS {' UNION ALL '.join(landed_tables)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {judge_sql(spec, '_landed')}")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {judge_sql(spec, '(SELECT NULL::INTEGER AS _file_index, NULL::BIGINT AS _row_number, ' + ', '.join(f'NULL::VARCHAR AS {_quote(c.name)}' for c in spec.columns) + ', NULL::VARCHAR AS _raw, NULL::VARCHAR AS _parse_error LIMIT 0)')}")
+    typed = ", ".join(_quote(c.name) for c in spec.columns)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _good AS SELECT {typed}, {', '.join(LINEAGE)} FROM _judged WHERE _reason IS NULL")
+    report.stages["judge"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    report.quality = quality.run_suite(con, spec.suite, "_good")
+    report.stages["quality"] = time.perf_counter() - mark
+
+    counts = {
+        index: (good, bad)
+        for index, good, bad in con.execute(
+            "SELECT _file_index, count(*) FILTER (WHERE _reason IS NULL), count(*) FILTER (WHERE _reason IS NOT NULL) "
+            "FROM _judged GROUP BY ALL"
+        ).fetchall()
+    }
+    for index, file in enumerate(to_read):
+        if any(r.file is file for r in rejected):
+            continue
+        good, bad = counts.get(index, (0, 0))
+        report.files.append(FileOutcome(file, "loaded", good, bad))
+    report.files += rejected
+    report.sample_reasons = [
+        f"{name} line {line}: {reason}"
+        for name, line, reason in con.execute(
+            "SELECT _file_name, _row_number, _reason FROM _judged WHERE _reason IS NOT NULL "
+            "ORDER BY _file_index, _row_number LIMIT 20"
+        ).fetchall()
+    ] + [f"{r.file.name}: rejected whole: {r.detail}" for r in rejected]
+
+    mark = time.perf_counter()
+    if report.quality.success:
+        _commit(con, spec, report)
+        report.committed = True
+        if archive:
+            for outcome in report.files:
+                landing.archive(outcome.file)
+    else:
+        _record_quality(con, report)
+    report.stages["commit"] = time.perf_counter() - mark
+    con.execute("DROP TABLE IF EXISTS _judged")
+    for index in range(len(to_read)):
+        con.execute(f"DROP TABLE IF EXISTS _landed_{index}")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _commit(con: duckdb.DuckDBPyConnection, spec: SourceSpec, report: LoadReport) -> None:
+    typed = ", ".join(_quote(c.name) for c in spec.columns)
+    texts = ", ".join(_quote(c.name + "__text") for c in spec.columns)
+    con.execute("BEGIN")
+    try:
+        con.execute(
+            f"INSERT INTO raw.{spec.name} SELECT {typed}, {', '.join(LINEAGE)}, now() "
+            "FROM _judged WHERE _reason IS NULL ORDER BY _file_index, _row_number"
+        )
+        con.execute(
+            f"INSERT INTO quarantine.{spec.name} SELECT {texts}, _raw, _reason, {', '.join(LINEAGE)}, now() "
+            "FROM _judged WHERE _reason IS NOT NULL ORDER BY _file_index, _row_number"
+        )
+        for outcome in report.files:
+            if outcome.status == "rejected":
+                text = outcome.file.path.read_text(errors="replace")[:WHOLE_FILE_MAX_CHARS]
+                con.execute(
+                    f"INSERT INTO quarantine.{spec.name} (_raw, _reason, _file_sha256, _file_name, _row_number, "
+                    "_quarantined_at) VALUES (?, ?, ?, ?, NULL, now())",
+                    [text, f"whole file rejected: {outcome.detail}", outcome.file.sha256, outcome.file.name],
+                )
+        _insert_loads(con, spec.name, report)
+        _record_quality(con, report)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _insert_loads(con: duckdb.DuckDBPyConnection, source: str, report: LoadReport) -> None:
+    seconds = report.stages.get("read", 0.0) + report.stages.get("judge", 0.0) + report.stages.get("quality", 0.0)
+    rows = [
+        (o.file.sha256, source, o.file.name, o.status, o.rows_loaded, o.rows_quarantined, seconds, o.detail, report.run_id)
+        for o in report.files
+    ]
+    if rows:
+        con.executemany("INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?)", rows)
+
+
+def _record_quality(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
+    result = report.quality
+    assert result is not None
+    record_quality(con, f"raw.{report.source}", result, report.run_id)
+
+
+def record_quality(con: duckdb.DuckDBPyConnection, target: str, result: quality.SuiteResult, run_id: str) -> None:
+    con.execute(
+        "INSERT INTO meta.quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+        [
+            result.suite,
+            target,
+            result.success,
+            result.evaluated,
+            result.failed,
+            result.engine_error,
+            result.rows_checked,
+            result.rows_validated_by_gx,
+            "; ".join(result.failures) or None,
+            run_id,
+        ],
+    )

@@ -1,0 +1,49 @@
+"""Write-audit-publish: expose the audited marts in `marts` in one DuckLake transaction.
+
+dbt builds the marts into `audit`; once every blocking check has passed, each mart in
+`marts` becomes a view of its audit table pinned to the current snapshot
+(`AT (VERSION => n)`). Publishing copies no data, and because the views are pinned, a
+later dbt run that rewrites `audit` (and perhaps fails its checks) changes nothing that
+analysts see until the next publish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from pipelines.lakehouse import LAKE, current_snapshot
+
+
+@dataclass(frozen=True)
+class Publish:
+    publish_id: int
+    snapshot_id: int
+    mart_rows: dict[str, int]
+
+
+def publish(con: duckdb.DuckDBPyConnection, marts: list[str], run_id: str) -> Publish:
+    snapshot = current_snapshot(con)
+    rows = {
+        mart: int(con.execute(f"SELECT count(*) FROM {LAKE}.audit.{mart} AT (VERSION => {snapshot})").fetchone()[0])  # type: ignore[index]
+        for mart in marts
+    }
+    con.execute("BEGIN")
+    try:
+        last = con.execute("SELECT coalesce(max(publish_id), 0) FROM meta.publishes").fetchone()
+        publish_id = int(last[0]) + 1 if last else 1
+        for mart in marts:
+            con.execute(
+                f"CREATE OR REPLACE VIEW {LAKE}.marts.{mart} AS "
+                f"SELECT * FROM {LAKE}.audit.{mart} AT (VERSION => {snapshot})"
+            )
+        con.execute(
+            "INSERT INTO meta.publishes VALUES (?, ?, now(), ?, ?)",
+            [publish_id, snapshot, rows, run_id],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return Publish(publish_id, snapshot, rows)

@@ -1,0 +1,244 @@
+"""Great Expectations suites, run two ways from one definition.
+
+A suite lives in `quality/<schema>/<table>.json` in GX's own suite format. Every suite
+runs on every load in two engines:
+
+* DuckDB, on *all* rows: each expectation is translated to a SQL predicate
+  (`pushdown`). Ingestion uses the row-level predicates to send violating rows to
+  quarantine with a reason, and the check counts violations over the whole batch.
+* GX itself, on a pandas batch (via Arrow) of the same rows, capped at
+  `GX_MAX_ROWS` by a repeatable reservoir sample. GX's pandas path costs about 1.2 s
+  per million rows here, so validating ten million rows in pandas would dominate a run;
+  the SQL pass keeps every row checked while GX keeps its own verdict on the suite.
+
+A GX engine error (an exception, or `exception_info` on a result) is not a data
+failure: the check fails closed and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.settings import QUALITY_DIR
+
+GX_MAX_ROWS = 100_000
+ROW_LEVEL = {
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_match_regex",
+}
+BATCH_LEVEL = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    type: str
+    kwargs: dict[str, Any]
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.kwargs.get("column_list") or [self.kwargs["column"]])
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    expectations: tuple[Expectation, ...]
+
+    @property
+    def row_level(self) -> list[Expectation]:
+        return [e for e in self.expectations if e.type in ROW_LEVEL]
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    success: bool
+    evaluated: int
+    failed: int
+    rows_checked: int
+    rows_validated_by_gx: int
+    engine_error: str | None = None
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.engine_error:
+            return f"GX engine error (not a data failure; failing closed): {self.engine_error}"
+        if self.success:
+            return f"{self.evaluated} expectations passed on {self.rows_checked:,} rows"
+        return f"{self.failed} of {self.evaluated} expectations failed: " + "; ".join(self.failures)
+
+
+def suite_path(schema: str, table: str) -> Path:
+    return QUALITY_DIR / schema / f"{table}.json"
+
+
+@cache
+def load_suite(schema: str, table: str) -> Suite:
+    raw = json.loads(suite_path(schema, table).read_text())
+    expectations = tuple(Expectation(e["type"], e.get("kwargs", {})) for e in raw["expectations"])
+    unsupported = [e.type for e in expectations if e.type not in ROW_LEVEL | BATCH_LEVEL]
+    if unsupported:
+        raise ValueError(f"{suite_path(schema, table)}: no SQL pushdown for {unsupported}")
+    return Suite(raw["name"], expectations)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+def row_predicate(expectation: Expectation) -> str:
+    """SQL that is true when a row satisfies a row-level expectation (nulls pass, as in GX)."""
+    kw = expectation.kwargs
+    column = f'"{kw["column"]}"'
+    match expectation.type:
+        case "expect_column_values_to_not_be_null":
+            return f"{column} IS NOT NULL"
+        case "expect_column_values_to_be_between":
+            bounds = []
+            if kw.get("min_value") is not None:
+                op = ">" if kw.get("strict_min") else ">="
+                bounds.append(f"{column} {op} {_literal(kw['min_value'])}")
+            if kw.get("max_value") is not None:
+                op = "<" if kw.get("strict_max") else "<="
+                bounds.append(f"{column} {op} {_literal(kw['max_value'])}")
+            return f"({column} IS NULL OR ({' AND '.join(bounds) or 'true'}))"
+        case "expect_column_values_to_be_in_set":
+            values = ", ".join(_literal(v) for v in kw["value_set"])
+            return f"({column} IS NULL OR {column} IN ({values}))"
+        case "expect_column_values_to_match_regex":
+            return f"({column} IS NULL OR regexp_matches({column}, {_literal(kw['regex'])}))"
+    raise ValueError(f"{expectation.type} is not a row-level expectation")
+
+
+def violation_reason(expectation: Expectation) -> str:
+    """SQL text expression explaining, for one row, why it violates the expectation."""
+    kw = expectation.kwargs
+    column = kw["column"]
+    value = f"CAST(\"{column}\" AS VARCHAR)"
+    match expectation.type:
+        case "expect_column_values_to_not_be_null":
+            return f"'{column} is missing'"
+        case "expect_column_values_to_be_between":
+            parts = []
+            if kw.get("min_value") is not None:
+                parts.append(f"at least {kw['min_value']}")
+            if kw.get("max_value") is not None:
+                parts.append(f"at most {kw['max_value']}")
+            return f"'{column} ' || {value} || ' is out of range (must be {' and '.join(parts)})'"
+        case "expect_column_values_to_be_in_set":
+            allowed = ", ".join(str(v) for v in kw["value_set"])
+            return f"'{column} ' || {value} || ' is not one of: {allowed}'"
+        case "expect_column_values_to_match_regex":
+            return f"'{column} ' || {value} || ' does not match {kw['regex'].replace(chr(39), '')}'"
+    raise ValueError(expectation.type)
+
+
+def _violations_sql(expectation: Expectation, relation: str) -> str:
+    if expectation.type in ROW_LEVEL:
+        return f"SELECT count(*) FILTER (WHERE NOT {row_predicate(expectation)}) FROM {relation}"
+    columns = ", ".join(f'"{c}"' for c in expectation.columns)
+    # GX ignores rows whose key columns are all null; so does this count.
+    not_all_null = " OR ".join(f'"{c}" IS NOT NULL' for c in expectation.columns)
+    return (
+        f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {relation} "
+        f"WHERE {not_all_null} GROUP BY {columns} HAVING count(*) > 1)"
+    )
+
+
+def _describe(expectation: Expectation) -> str:
+    args = ", ".join(f"{k}={v}" for k, v in expectation.kwargs.items())
+    return f"{expectation.type}({args})"
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str) -> SuiteResult:
+    """Validate `relation` (a table or view name) with DuckDB on every row and GX on a sample."""
+    started = time.perf_counter()
+    row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
+    rows = int(row[0]) if row else 0
+    failures = []
+    for expectation in suite.expectations:
+        result = con.execute(_violations_sql(expectation, relation)).fetchone()
+        bad = int(result[0]) if result and result[0] is not None else 0
+        if bad:
+            failures.append(f"{_describe(expectation)}: {bad:,} rows (DuckDB, all rows)")
+
+    columns = sorted({c for e in suite.expectations for c in e.columns})
+    sample = f"USING SAMPLE reservoir({GX_MAX_ROWS} ROWS) REPEATABLE (42)" if rows > GX_MAX_ROWS else ""
+    select = ", ".join(f'"{c}"' for c in columns)
+    frame = con.execute(f"SELECT {select} FROM {relation} {sample}").fetch_arrow_table()
+    engine_error = None
+    try:
+        gx_failures = _validate_with_gx(suite, frame)
+    except Exception as error:  # noqa: BLE001 - any GX failure is an engine error, reported as one
+        engine_error = f"{type(error).__name__}: {error}"
+        gx_failures = []
+    failures += [f"{f} (GX)" for f in gx_failures]
+    failed_types = {f.split("(")[0] for f in failures}
+    return SuiteResult(
+        suite=suite.name,
+        success=not failures and engine_error is None,
+        evaluated=len(suite.expectations),
+        failed=len(failed_types),
+        rows_checked=rows,
+        rows_validated_by_gx=frame.num_rows,
+        engine_error=engine_error,
+        failures=failures,
+        seconds=time.perf_counter() - started,
+    )
+
+
+class GXEngineError(RuntimeError):
+    """GX could not evaluate an expectation: not a verdict about the data."""
+
+
+@cache
+def _gx_batch_definition() -> Any:
+    # GX costs seconds and hundreds of MB to import: only checks pay for it, once a process.
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
+    asset = context.data_sources.add_pandas("backlot").add_dataframe_asset("batch")
+    return asset.add_batch_definition_whole_dataframe("whole")
+
+
+_GX_SUITES: dict[str, Any] = {}
+
+
+def _gx_suite(suite: Suite) -> Any:
+    if suite.name in _GX_SUITES:
+        return _GX_SUITES[suite.name]
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = [
+        ExpectationConfiguration(type=e.type, kwargs=e.kwargs).to_domain_obj() for e in suite.expectations
+    ]
+    _GX_SUITES[suite.name] = gx.ExpectationSuite(name=suite.name, expectations=expectations)
+    return _GX_SUITES[suite.name]
+
+
+def _validate_with_gx(suite: Suite, frame: Any) -> list[str]:
+    batch = _gx_batch_definition().get_batch(batch_parameters={"dataframe": frame.to_pandas()})
+    result = batch.validate(_gx_suite(suite))
+    failures = []
+    for item in result.results:
+        info = item.exception_info or {}
+        if info.get("raised_exception"):
+            raise GXEngineError(f"{item.expectation_config.type}: {info.get('exception_message')}")
+        if not item.success:
+            count = (item.result or {}).get("unexpected_count")
+            failures.append(f"{item.expectation_config.type}: {count} unexpected")
+    return failures
