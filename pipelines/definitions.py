@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from pipelines import defs as domains
+from pipelines.lib.dbt import dbt_resource
 from pipelines.lib.resources import LakehouseResource
-from pipelines.settings import DBT_PROJECT_DIR
 
 PIPELINE_JOB = "backlot_pipeline"
 
@@ -16,7 +15,7 @@ asset_checks = dg.load_asset_checks_from_package_module(domains)
 
 backlot_pipeline = dg.define_asset_job(
     PIPELINE_JOB,
-    selection=dg.AssetSelection.all(include_sources=False),
+    selection=dg.AssetSelection.all(),
     description="Load every pending landing file, validate, build dbt models, audit, publish.",
 )
 
@@ -26,6 +25,6 @@ defs = dg.Definitions(
     jobs=[backlot_pipeline],
     resources={
         "lakehouse": LakehouseResource(),
-        "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+        "dbt": dbt_resource(),
     },
 )

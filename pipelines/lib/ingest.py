@@ -1,6 +1,6 @@
 """The ingestion asset every landing source gets: pending files -> raw + quarantine, checked."""
+# No `from __future__ import annotations` in asset modules: Dagster reads the context type hints.
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 

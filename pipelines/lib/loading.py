@@ -401,12 +401,22 @@ def load_batch(
         con.execute("INSERT INTO _files VALUES (?, ?, ?)", [index, file.sha256, file.name])
     report.stages["read"] = time.perf_counter() - started
 
+    if not landed_tables:
+        report.files += rejected
+        report.quality = quality.SuiteResult(spec.suite.name, True, 0, 0, 0, 0)
+        report.sample_reasons = [f"{r.file.name}: rejected whole: {r.detail}" for r in rejected]
+        if report.files:  # only duplicates and rejected files: record them, nothing to validate
+            _commit(con, spec, report, with_rows=False)
+            report.committed = True
+            if archive:
+                for outcome in report.files:
+                    landing.archive(outcome.file)
+        report.seconds = time.perf_counter() - started
+        return report
+
     mark = time.perf_counter()
-    if landed_tables:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _landed AS {' UNION ALL '.join(landed_tables)}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {judge_sql(spec, '_landed')}")
-    else:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {judge_sql(spec, '(SELECT NULL::INTEGER AS _file_index, NULL::BIGINT AS _row_number, ' + ', '.join(f'NULL::VARCHAR AS {_quote(c.name)}' for c in spec.columns) + ', NULL::VARCHAR AS _raw, NULL::VARCHAR AS _parse_error LIMIT 0)')}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _landed AS {' UNION ALL '.join(landed_tables)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {judge_sql(spec, '_landed')}")
     typed = ", ".join(_quote(c.name) for c in spec.columns)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _good AS SELECT {typed}, {', '.join(LINEAGE)} FROM _judged WHERE _reason IS NULL")
     report.stages["judge"] = time.perf_counter() - mark
@@ -453,19 +463,13 @@ def load_batch(
     return report
 
 
-def _commit(con: duckdb.DuckDBPyConnection, spec: SourceSpec, report: LoadReport) -> None:
+def _commit(con: duckdb.DuckDBPyConnection, spec: SourceSpec, report: LoadReport, *, with_rows: bool = True) -> None:
     typed = ", ".join(_quote(c.name) for c in spec.columns)
     texts = ", ".join(_quote(c.name + "__text") for c in spec.columns)
     con.execute("BEGIN")
     try:
-        con.execute(
-            f"INSERT INTO raw.{spec.name} SELECT {typed}, {', '.join(LINEAGE)}, now() "
-            "FROM _judged WHERE _reason IS NULL ORDER BY _file_index, _row_number"
-        )
-        con.execute(
-            f"INSERT INTO quarantine.{spec.name} SELECT {texts}, _raw, _reason, {', '.join(LINEAGE)}, now() "
-            "FROM _judged WHERE _reason IS NOT NULL ORDER BY _file_index, _row_number"
-        )
+        if with_rows:
+            _insert_rows(con, spec, typed, texts)
         for outcome in report.files:
             if outcome.status == "rejected":
                 text = outcome.file.path.read_text(errors="replace")[:WHOLE_FILE_MAX_CHARS]
@@ -475,11 +479,23 @@ def _commit(con: duckdb.DuckDBPyConnection, spec: SourceSpec, report: LoadReport
                     [text, f"whole file rejected: {outcome.detail}", outcome.file.sha256, outcome.file.name],
                 )
         _insert_loads(con, spec.name, report)
-        _record_quality(con, report)
+        if with_rows:
+            _record_quality(con, report)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec, typed: str, texts: str) -> None:
+    con.execute(
+        f"INSERT INTO raw.{spec.name} SELECT {typed}, {', '.join(LINEAGE)}, now() "
+        "FROM _judged WHERE _reason IS NULL ORDER BY _file_index, _row_number"
+    )
+    con.execute(
+        f"INSERT INTO quarantine.{spec.name} SELECT {texts}, _raw, _reason, {', '.join(LINEAGE)}, now() "
+        "FROM _judged WHERE _reason IS NOT NULL ORDER BY _file_index, _row_number"
+    )
 
 
 def _insert_loads(con: duckdb.DuckDBPyConnection, source: str, report: LoadReport) -> None:

@@ -1,6 +1,5 @@
 """The GX suite of every mart, run on the audit table before it may be published."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -22,7 +21,7 @@ def mart_quality_check(mart: str) -> dg.AssetChecksDefinition:
         con = lakehouse.connect()
         try:
             result = quality.run_suite(con, suite, f"lake.audit.{mart}")
-            record_quality(con, f"audit.{mart}", result, context.run_id)
+            record_quality(con, f"audit.{mart}", result, context.run.run_id)
         finally:
             con.close()
         return dg.AssetCheckResult(

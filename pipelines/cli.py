@@ -1,0 +1,135 @@
+"""The `backlot` command (CONTRACTS.md §1).
+
+Heavy imports (Dagster, dbt, GX) happen inside the commands that need them, so that
+`backlot sql` and `backlot status` answer in well under a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipelines.settings import load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_USAGE if exit_.code else EXIT_OK
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    result: int = args.handler(args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="backlot", description="Backlot: the lean-production lakehouse.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="seed sample data, run the pipeline, print the marts")
+    demo.add_argument("--scale", type=int, default=1, help="multiply the number of sample films")
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the sample data")
+    demo.set_defaults(handler=_demo)
+
+    ingest = commands.add_parser("ingest", help="copy files into landing/SOURCE/ (no processing)")
+    ingest.add_argument("source")
+    ingest.add_argument("files", nargs="+", type=Path)
+    ingest.set_defaults(handler=_ingest)
+
+    run = commands.add_parser("run", help="one synchronous pass: load, validate, build, audit, publish")
+    run.set_defaults(handler=_run)
+
+    sql = commands.add_parser("sql", help="read-only SQL on the published marts (and meta, quarantine)")
+    sql.add_argument("query")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument("--as-of", type=int, metavar="PUBLISH_ID", help="query the marts as that publish left them")
+    sql.set_defaults(handler=_sql)
+
+    status = commands.add_parser("status", help="per-source loads, last publish, failing checks")
+    status.add_argument("--format", choices=("table", "json"), default="table")
+    status.set_defaults(handler=_status)
+    return parser
+
+
+def _sources() -> dict[str, Any]:
+    from pipelines.sources import SOURCES
+
+    return SOURCES
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from pipelines.lib.landing import deliver
+
+    if args.source not in _sources():
+        print(f"backlot ingest: unknown source {args.source!r} (known: {', '.join(sorted(_sources()))})", file=sys.stderr)
+        return EXIT_USAGE
+    unreadable = [f for f in args.files if not f.is_file() or not _readable(f)]
+    if unreadable:
+        print(f"backlot ingest: cannot read {', '.join(map(str, unreadable))}", file=sys.stderr)
+        return EXIT_USAGE
+    settings = load_settings()
+    for file in args.files:
+        target = deliver(settings.landing(args.source), file.name, file)
+        print(f"landed {file} -> {target}")
+    return EXIT_OK
+
+
+def _readable(path: Path) -> bool:
+    try:
+        with path.open("rb"):
+            return True
+    except OSError:
+        return False
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pipelines.run import run_once
+
+    outcome = run_once()
+    print(outcome.render())
+    return EXIT_OK if outcome.published else EXIT_FAILED
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pipelines import demo
+
+    return demo.run_demo(scale=args.scale, seed=args.seed)
+
+
+def _sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.lib import query
+
+    try:
+        relation_rows = query.run_sql(args.query, as_of=args.as_of)
+    except (duckdb.Error, query.QueryError) as error:
+        print(f"backlot sql: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    columns, rows = relation_rows
+    print(query.render(columns, rows, args.format))
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    from pipelines.lib import query
+
+    report = query.status()
+    if args.format == "json":
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        print(query.render_status(report))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

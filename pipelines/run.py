@@ -1,0 +1,118 @@
+"""`backlot run`: one synchronous pass of the pipeline job, as a scheduled run does it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipelines import lakehouse
+from pipelines.settings import load_settings
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    published: bool
+    loads: list[tuple[str, str, str, int, int, str | None]] = field(default_factory=list)
+    quarantine: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    publish: tuple[int, int, dict[str, int]] | None = None
+
+    def render(self) -> str:
+        lines = [f"run {self.run_id[:8]}: {'published' if self.published else 'NOT published'}"]
+        if self.loads:
+            lines.append("files:")
+            for source, name, status, loaded, quarantined, detail in self.loads:
+                line = f"  {source:<18} {name:<40} {status:<9} {loaded:>9,} loaded {quarantined:>7,} quarantined"
+                lines.append(line + (f"  ({detail})" if detail else ""))
+        else:
+            lines.append("files: no new files")
+        if self.quarantine:
+            lines.append("quarantined (first of each file; all in quarantine.<source>):")
+            lines += [f"  {q}" for q in self.quarantine]
+        for check in self.failed_checks:
+            lines.append(f"FAILED CHECK {check}")
+        for step in self.failed_steps:
+            lines.append(f"FAILED STEP {step}")
+        if self.publish:
+            publish_id, snapshot, rows = self.publish
+            marts = ", ".join(f"{m} ({n:,} rows)" for m, n in sorted(rows.items()))
+            lines.append(f"publish {publish_id} (snapshot {snapshot}): {marts}")
+        elif not self.published:
+            lines.append("the previously published marts are unchanged")
+        return "\n".join(lines)
+
+
+def run_once(log_level: str = "WARNING") -> RunOutcome:
+    """Execute the pipeline job in this process with an ephemeral Dagster instance."""
+    import dagster as dg
+
+    from pipelines.definitions import PIPELINE_JOB, defs
+
+    job = defs.resolve_job_def(PIPELINE_JOB)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+        failed_steps = [
+            f"{event.step_key}: {_root_cause(event.event_specific_data.error)}"  # type: ignore[union-attr]
+            for event in result.all_events
+            if event.is_step_failure and event.event_specific_data is not None
+        ]
+        failed_checks = [
+            f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: {evaluation.description or ''}"
+            for evaluation in (
+                event.event_specific_data
+                for event in result.all_events
+                if event.event_type_value == "ASSET_CHECK_EVALUATION"
+            )
+            if evaluation is not None and not evaluation.passed  # type: ignore[union-attr]
+        ]
+    return _outcome(result.run_id, result.success, failed_steps, failed_checks)
+
+
+def _root_cause(error: object) -> str:
+    """The innermost error's message: the one that says what actually went wrong."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause  # type: ignore[attr-defined]
+    lines = [line for line in str(getattr(error, "message", error)).strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _outcome(run_id: str, success: bool, failed_steps: list[str], failed_checks: list[str]) -> RunOutcome:
+    con = lakehouse.connect(load_settings())
+    try:
+        loads = con.execute(
+            "SELECT source, file_name, status, rows_loaded, rows_quarantined, detail FROM meta.loads "
+            "WHERE run_id = ? ORDER BY source, loaded_at, file_name",
+            [run_id],
+        ).fetchall()
+        quarantine = []
+        for (source,) in con.execute("SELECT DISTINCT source FROM meta.loads WHERE run_id = ?", [run_id]).fetchall():
+            quarantine += [
+                f"{source}: {name} line {line}: {reason}" if line else f"{source}: {name}: {reason}"
+                for name, line, reason in con.execute(
+                    f"SELECT q._file_name, q._row_number, q._reason FROM quarantine.{source} q "
+                    "JOIN meta.loads l ON l.file_sha256 = q._file_sha256 AND l.run_id = ? "
+                    "ORDER BY q._file_name, q._row_number NULLS FIRST LIMIT 25",
+                    [run_id],
+                ).fetchall()
+            ]
+        publish = con.execute(
+            "SELECT publish_id, snapshot_id, mart_rows FROM meta.publishes WHERE run_id = ?", [run_id]
+        ).fetchone()
+    finally:
+        con.close()
+    return RunOutcome(
+        run_id=run_id,
+        success=success,
+        published=publish is not None and success,
+        loads=[tuple(row) for row in loads],  # type: ignore[misc]
+        quarantine=quarantine,
+        failed_checks=failed_checks,
+        failed_steps=failed_steps,
+        publish=(int(publish[0]), int(publish[1]), dict(publish[2])) if publish else None,
+    )
