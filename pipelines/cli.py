@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `backlot sql ... | head` ends quietly
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -123,7 +125,11 @@ def _sql(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from pipelines.lib import query
 
-    report = query.status()
+    try:
+        report = query.status()
+    except query.QueryError as error:
+        print(f"backlot status: {error}")
+        return EXIT_OK
     if args.format == "json":
         print(json.dumps(report, indent=2, default=str))
     else:
@@ -131,5 +137,10 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":
+def main_exit() -> None:
+    """Console-script entry point: exit with `main`'s code."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    main_exit()

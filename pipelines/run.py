@@ -23,9 +23,18 @@ class RunOutcome:
         lines = [f"run {self.run_id[:8]}: {'published' if self.published else 'NOT published'}"]
         if self.loads:
             lines.append("files:")
-            for source, name, status, loaded, quarantined, detail in self.loads:
-                line = f"  {source:<18} {name:<40} {status:<9} {loaded:>9,} loaded {quarantined:>7,} quarantined"
-                lines.append(line + (f"  ({detail})" if detail else ""))
+            for source in sorted({load[0] for load in self.loads}):
+                mine = [load for load in self.loads if load[0] == source]
+                statuses = {status: sum(1 for load in mine if load[2] == status) for status in ("loaded", "duplicate", "rejected")}
+                lines.append(
+                    f"  {source:<18} {statuses['loaded']} loaded, {statuses['duplicate']} duplicate, "
+                    f"{statuses['rejected']} rejected: {sum(load[3] for load in mine):,} rows loaded, "
+                    f"{sum(load[4] for load in mine):,} quarantined"
+                )
+                for _, name, status, _loaded, quarantined, detail in mine:
+                    if status != "loaded" or quarantined:
+                        note = detail or f"{quarantined:,} rows quarantined"
+                        lines.append(f"    {name}: {status} - {note}")
         else:
             lines.append("files: no new files")
         if self.quarantine:

@@ -488,8 +488,10 @@ def _commit(con: duckdb.DuckDBPyConnection, spec: SourceSpec, report: LoadReport
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec, typed: str, texts: str) -> None:
+    # Files of one batch get _loaded_at a microsecond apart, in arrival order, so that
+    # "the newest file wins" holds within a batch exactly as it does across batches.
     con.execute(
-        f"INSERT INTO raw.{spec.name} SELECT {typed}, {', '.join(LINEAGE)}, now() "
+        f"INSERT INTO raw.{spec.name} SELECT {typed}, {', '.join(LINEAGE)}, now() + to_microseconds(_file_index) "
         "FROM _judged WHERE _reason IS NULL ORDER BY _file_index, _row_number"
     )
     con.execute(

@@ -1,0 +1,38 @@
+"""`backlot demo`: seed sample data, run the pipeline, print what the marts say."""
+
+from __future__ import annotations
+
+from pipelines.demo_data import seed_box_office
+from pipelines.lib import query
+from pipelines.settings import load_settings
+
+SUMMARY_QUERIES = {
+    "Capital efficiency league table (top 12 by ROI)": """
+        SELECT title, production_model AS model, production_budget_usd AS budget_usd,
+               opening_weekend_gross_usd AS opening_usd, worldwide_gross_usd AS worldwide_usd,
+               roi_multiple AS roi, legs_multiple AS legs, is_break_even AS break_even
+        FROM film_capital_efficiency ORDER BY roi_multiple DESC NULLS LAST LIMIT 12""",
+    "Indie digital versus legacy studio": """
+        SELECT production_model, films, median_budget_usd, median_roi_multiple,
+               break_even_share, total_worldwide_gross_usd
+        FROM production_model_comparison ORDER BY production_model""",
+}
+
+
+def run_demo(*, scale: int = 1, seed: int = 7) -> int:
+    from pipelines.run import run_once
+
+    settings = load_settings()
+    written = seed_box_office(settings.landing_dir, scale=scale, seed=seed)
+    print(f"seeded {len(written)} files into {settings.landing_dir}")
+    outcome = run_once()
+    print(outcome.render())
+    if not outcome.published:
+        return 1
+    for title, sql in SUMMARY_QUERIES.items():
+        columns, rows = query.run_sql(sql)
+        print(f"\n{title}\n{query.table(columns, rows)}")
+    print(
+        "\nTry: .venv/bin/backlot sql \"select * from film_capital_efficiency\"  |  .venv/bin/backlot status"
+    )
+    return 0

@@ -1,0 +1,155 @@
+"""Read-only access for analysts: `backlot sql` and `backlot status`.
+
+Unqualified names resolve to the published marts: the connection's search path is
+`lake.marts`, then `lake.meta` and `lake.quarantine`. The lake is attached READ_ONLY
+(and, for `--as-of`, at the publish's snapshot), so a query never blocks a running
+pipeline, nor the other way round: DuckLake readers see the last committed snapshot.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines import lakehouse
+from pipelines.settings import load_settings
+
+
+class QueryError(Exception):
+    pass
+
+
+def _open(as_of: int | None = None) -> duckdb.DuckDBPyConnection:
+    settings = load_settings()
+    if settings.catalog.startswith("sqlite:") and not Path(settings.catalog.removeprefix("sqlite:")).exists():
+        raise QueryError(f"no lakehouse at {settings.catalog}: run `backlot run` or `backlot demo` first")
+    if as_of is None:
+        con = lakehouse.connect(settings, read_only=True)
+        con.execute(f"SET search_path = '{lakehouse.LAKE}.marts,{lakehouse.LAKE}.meta,{lakehouse.LAKE}.quarantine'")
+        return con
+    probe = lakehouse.connect(settings, read_only=True)
+    row = probe.execute("SELECT snapshot_id, mart_rows FROM meta.publishes WHERE publish_id = ?", [as_of]).fetchone()
+    probe.close()
+    if row is None:
+        raise QueryError(f"no publish with id {as_of} (see `backlot sql 'from meta.publishes'`)")
+    snapshot, mart_rows = int(row[0]), dict(row[1])
+    con = lakehouse.connect(settings, read_only=True, snapshot=snapshot)
+    # At that snapshot the audit tables hold exactly what the publish exposed.
+    con.execute("CREATE SCHEMA IF NOT EXISTS memory.as_of")
+    for mart in mart_rows:
+        con.execute(f"CREATE VIEW memory.as_of.{mart} AS SELECT * FROM {lakehouse.LAKE}.audit.{mart}")
+    con.execute(f"SET search_path = 'memory.as_of,{lakehouse.LAKE}.meta,{lakehouse.LAKE}.quarantine'")
+    return con
+
+
+def run_sql(query: str, *, as_of: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    con = _open(as_of)
+    try:
+        relation = con.execute(query)
+        columns = [d[0] for d in relation.description or []]
+        return columns, relation.fetchall()
+    finally:
+        con.close()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict | list | tuple):
+        return json.loads(json.dumps(value, default=str))
+    return value
+
+
+def render(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows], indent=1)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([["" if v is None else _plain(v) for v in row] for row in rows])
+        return out.getvalue().rstrip("\n")
+    return table(columns, rows)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "∅"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.3g}" if abs(value) < 10 else f"{value:,.1f}"
+    return str(_plain(value))
+
+
+def table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(row[i], int | float | Decimal) or row[i] is None for row in rows) for i in range(len(columns))]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+
+    out = [line(columns), "  ".join("-" * w for w in widths)] + [line(r) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def status() -> dict[str, Any]:
+    """Per source: files, rows loaded and quarantined, last load; last publish; failing checks."""
+    con = _open()
+    try:
+        sources = [
+            dict(zip(("source", "files_loaded", "files_duplicate", "files_rejected", "rows_loaded",
+                      "rows_quarantined", "last_load_at"), row, strict=True))
+            for row in con.execute(
+                "SELECT source, count(*) FILTER (WHERE status = 'loaded'), count(*) FILTER (WHERE status = 'duplicate'), "
+                "count(*) FILTER (WHERE status = 'rejected'), sum(rows_loaded), sum(rows_quarantined), max(loaded_at) "
+                "FROM meta.loads GROUP BY source ORDER BY source"
+            ).fetchall()
+        ]
+        last = con.execute(
+            "SELECT publish_id, snapshot_id, published_at, mart_rows FROM meta.publishes ORDER BY publish_id DESC LIMIT 1"
+        ).fetchone()
+        # A check is failing when its most recent result failed.
+        failing = [
+            dict(zip(("target", "suite", "checked_at", "engine_error", "details"), row, strict=True))
+            for row in con.execute(
+                "SELECT target, suite, checked_at, engine_error, details FROM meta.quality_results "
+                "QUALIFY row_number() OVER (PARTITION BY target ORDER BY checked_at DESC) = 1 AND NOT success "
+                "ORDER BY target"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    return {
+        "sources": sources,
+        "last_publish": (
+            dict(zip(("publish_id", "snapshot_id", "published_at", "mart_rows"), last, strict=True)) if last else None
+        ),
+        "failing_checks": failing,
+    }
+
+
+def render_status(report: dict[str, Any]) -> str:
+    rows = [tuple(s.values()) for s in report["sources"]]
+    columns = ["source", "files", "duplicates", "rejected", "rows loaded", "rows quarantined", "last load"]
+    parts = [table(columns, rows) if rows else "no files loaded yet"]
+    last = report["last_publish"]
+    if last:
+        parts.append(f"last publish: {last['publish_id']} at {last['published_at']} (snapshot {last['snapshot_id']})")
+    else:
+        parts.append("last publish: none")
+    if report["failing_checks"]:
+        parts.append("failing checks:")
+        parts += [f"  {c['target']}: {c['engine_error'] or c['details']}" for c in report["failing_checks"]]
+    else:
+        parts.append("failing checks: none")
+    return "\n".join(parts)
