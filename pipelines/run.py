@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from pipelines import lakehouse
@@ -18,6 +19,7 @@ class RunOutcome:
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     publish: tuple[int, int, dict[str, int]] | None = None
+    log_path: str | None = None
 
     def render(self) -> str:
         lines = [f"run {self.run_id[:8]}: {'published' if self.published else 'NOT published'}"]
@@ -50,17 +52,30 @@ class RunOutcome:
             lines.append(f"publish {publish_id} (snapshot {snapshot}): {marts}")
         elif not self.published:
             lines.append("the previously published marts are unchanged")
+        if self.log_path and not self.published:
+            lines.append(f"full log: {self.log_path}")
         return "\n".join(lines)
 
 
-def run_once(log_level: str = "WARNING") -> RunOutcome:
-    """Execute the pipeline job in this process with an ephemeral Dagster instance."""
+def run_once(log_level: str = "INFO") -> RunOutcome:
+    """Execute the pipeline job in this process with an ephemeral Dagster instance.
+
+    Dagster's and dbt's own output goes to BACKLOT_HOME/logs/last-run.log, so the terminal
+    shows only the summary; the log keeps every step for whoever needs the detail.
+    """
     import dagster as dg
 
     from pipelines.definitions import PIPELINE_JOB, defs
 
     job = defs.resolve_job_def(PIPELINE_JOB)
-    with dg.DagsterInstance.ephemeral() as instance:
+    log_path = load_settings().home / "logs" / "last-run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        log_path.open("w") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+        dg.DagsterInstance.ephemeral() as instance,
+    ):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
@@ -69,7 +84,10 @@ def run_once(log_level: str = "WARNING") -> RunOutcome:
         failed_steps = [
             f"{event.step_key}: {_root_cause(event.event_specific_data.error)}"  # type: ignore[union-attr]
             for event in result.all_events
-            if event.is_step_failure and event.event_specific_data is not None
+            if event.is_step_failure
+            and event.event_specific_data is not None
+            # a failed blocking check is reported below, with its reason
+            and event.event_specific_data.error.cls_name != "DagsterAssetCheckFailedError"  # type: ignore[union-attr]
         ]
         failed_checks = [
             f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: {evaluation.description or ''}"
@@ -80,7 +98,9 @@ def run_once(log_level: str = "WARNING") -> RunOutcome:
             )
             if evaluation is not None and not evaluation.passed  # type: ignore[union-attr]
         ]
-    return _outcome(result.run_id, result.success, failed_steps, failed_checks)
+    outcome = _outcome(result.run_id, result.success, failed_steps, failed_checks)
+    outcome.log_path = str(log_path)
+    return outcome
 
 
 def _root_cause(error: object) -> str:

@@ -402,12 +402,12 @@ def load_batch(
     report.stages["read"] = time.perf_counter() - started
 
     if not landed_tables:
+        report.committed = True  # nothing to validate: only duplicates and rejected files, or no files
         report.files += rejected
         report.quality = quality.SuiteResult(spec.suite.name, True, 0, 0, 0, 0)
         report.sample_reasons = [f"{r.file.name}: rejected whole: {r.detail}" for r in rejected]
         if report.files:  # only duplicates and rejected files: record them, nothing to validate
             _commit(con, spec, report, with_rows=False)
-            report.committed = True
             if archive:
                 for outcome in report.files:
                     landing.archive(outcome.file)
