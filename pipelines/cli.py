@@ -72,7 +72,9 @@ def _ingest(args: argparse.Namespace) -> int:
     from pipelines.lib.landing import deliver
 
     if args.source not in _sources():
-        print(f"backlot ingest: unknown source {args.source!r} (known: {', '.join(sorted(_sources()))})", file=sys.stderr)
+        print(
+            f"backlot ingest: unknown source {args.source!r} (known: {', '.join(sorted(_sources()))})", file=sys.stderr
+        )
         return EXIT_USAGE
     unreadable = [f for f in args.files if not f.is_file() or not _readable(f)]
     if unreadable:

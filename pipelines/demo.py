@@ -32,7 +32,5 @@ def run_demo(*, scale: int = 1, seed: int = 7) -> int:
     for title, sql in SUMMARY_QUERIES.items():
         columns, rows = query.run_sql(sql)
         print(f"\n{title}\n{query.table(columns, rows)}")
-    print(
-        "\nTry: .venv/bin/backlot sql \"select * from film_capital_efficiency\"  |  .venv/bin/backlot status"
-    )
+    print('\nTry: .venv/bin/backlot sql "select * from film_capital_efficiency"  |  .venv/bin/backlot status')
     return 0

@@ -291,9 +291,7 @@ DISTRIBUTORS = {
 UNKNOWN_MARKERS = ("-", "n/c", "", "N/A")
 
 
-def seed_box_office(
-    landing_dir: Path, *, scale: int = 1, seed: int = 7, today: date | None = None
-) -> list[Path]:
+def seed_box_office(landing_dir: Path, *, scale: int = 1, seed: int = 7, today: date | None = None) -> list[Path]:
     """Write realistic films and box-office files; return the paths written, in the order written.
 
     The files go under landing_dir/'films' and landing_dir/'box_office_daily'.
@@ -309,9 +307,7 @@ def seed_box_office(
         for territory in film.territories
     }
 
-    reports = _domestic_reports(films, domestic, as_of, seed) + _international_reports(
-        films, international, as_of
-    )
+    reports = _domestic_reports(films, domestic, as_of, seed) + _international_reports(films, international, as_of)
     reports.extend(_restatements(reports, as_of))
 
     films_dir = landing_dir / "films"
@@ -452,9 +448,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=UTC)
 
 
-def _domestic_reports(
-    films: list[Film], runs: dict[str, list[DayGross]], today: date, seed: int
-) -> list[Report]:
+def _domestic_reports(films: list[Film], runs: dict[str, list[DayGross]], today: date, seed: int) -> list[Report]:
     """Chart rows reported by the end of `today`: ranked actuals, and Sunday estimates then actuals."""
     by_day: dict[date, list[tuple[int, str]]] = defaultdict(list)
     for key, run in runs.items():
@@ -494,16 +488,12 @@ def _domestic_reports(
             else:
                 reported = entry.day + timedelta(days=1)
             reports.append(
-                Report(
-                    film, "domestic", entry.day, entry.gross, theaters, False, _at(reported, 16, 30), day_rank
-                )
+                Report(film, "domestic", entry.day, entry.gross, theaters, False, _at(reported, 16, 30), day_rank)
             )
     return [report for report in reports if report.reported_at.date() <= today]
 
 
-def _international_reports(
-    films: list[Film], runs: dict[tuple[str, str], list[DayGross]], today: date
-) -> list[Report]:
+def _international_reports(films: list[Film], runs: dict[tuple[str, str], list[DayGross]], today: date) -> list[Report]:
     reports: list[Report] = []
     for film in films:
         for territory in film.territories:
@@ -641,9 +631,7 @@ def _chart_files(reports: list[Report], seed: int) -> dict[str, str]:
 
         with_id = week_number % 2 == 1
         with_territory = week_number % 4 == 0
-        header = (
-            CHART_COLUMNS + (("film_id",) if with_id else ()) + (("territory",) if with_territory else ())
-        )
+        header = CHART_COLUMNS + (("film_id",) if with_id else ()) + (("territory",) if with_territory else ())
         table: list[list[str]] = []
         for r in rows:
             row = [
@@ -778,9 +766,7 @@ def _catalog_csv(
     return _csv_text(CATALOG_COLUMNS, rows)
 
 
-def _json_record(
-    film: Film, lifetime: tuple[int | None, int | None], budget: int | str
-) -> dict[str, str | int | None]:
+def _json_record(film: Film, lifetime: tuple[int | None, int | None], budget: int | str) -> dict[str, str | int | None]:
     record: dict[str, str | int | None] = {} if film.film_id is None else {"film_id": film.film_id}
     record.update(
         title=film.title,
@@ -809,9 +795,7 @@ def _catalog_jsonl(
     ]
     film_id, budget = BUDGET_CORRECTION
     corrected = next(film for film in films if film.film_id == film_id)
-    records.append(
-        _json_record(corrected, _lifetime(corrected, domestic, international, today, seed), budget)
-    )
+    records.append(_json_record(corrected, _lifetime(corrected, domestic, international, today, seed), budget))
     return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
 
 

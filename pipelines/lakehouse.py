@@ -100,8 +100,7 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
     existing_meta = {
         row[0]
         for row in con.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_catalog = ? AND table_schema = 'meta'",
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'meta'",
             [LAKE],
         ).fetchall()
     }

@@ -27,7 +27,10 @@ class RunOutcome:
             lines.append("files:")
             for source in sorted({load[0] for load in self.loads}):
                 mine = [load for load in self.loads if load[0] == source]
-                statuses = {status: sum(1 for load in mine if load[2] == status) for status in ("loaded", "duplicate", "rejected")}
+                statuses = {
+                    status: sum(1 for load in mine if load[2] == status)
+                    for status in ("loaded", "duplicate", "rejected")
+                }
                 lines.append(
                     f"  {source:<18} {statuses['loaded']} loaded, {statuses['duplicate']} duplicate, "
                     f"{statuses['rejected']} rejected: {sum(load[3] for load in mine):,} rows loaded, "
@@ -82,21 +85,16 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         failed_steps = [
-            f"{event.step_key}: {_root_cause(event.event_specific_data.error)}"  # type: ignore[union-attr]
-            for event in result.all_events
-            if event.is_step_failure
-            and event.event_specific_data is not None
+            f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
+            for event in result.get_step_failure_events()
             # a failed blocking check is reported below, with its reason
-            and event.event_specific_data.error.cls_name != "DagsterAssetCheckFailedError"  # type: ignore[union-attr]
+            if event.step_failure_data.error is None
+            or event.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError"
         ]
         failed_checks = [
             f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: {evaluation.description or ''}"
-            for evaluation in (
-                event.event_specific_data
-                for event in result.all_events
-                if event.event_type_value == "ASSET_CHECK_EVALUATION"
-            )
-            if evaluation is not None and not evaluation.passed  # type: ignore[union-attr]
+            for evaluation in result.get_asset_check_evaluations()
+            if not evaluation.passed
         ]
     outcome = _outcome(result.run_id, result.success, failed_steps, failed_checks)
     outcome.log_path = str(log_path)
@@ -139,7 +137,7 @@ def _outcome(run_id: str, success: bool, failed_steps: list[str], failed_checks:
         run_id=run_id,
         success=success,
         published=publish is not None and success,
-        loads=[tuple(row) for row in loads],  # type: ignore[misc]
+        loads=[tuple(row) for row in loads],
         quarantine=quarantine,
         failed_checks=failed_checks,
         failed_steps=failed_steps,

@@ -28,8 +28,8 @@ def _read_dotenv(path: Path) -> None:
     """Read KEY=VALUE lines from a .env file without overriding the real environment."""
     if not path.is_file():
         return
-    for line in path.read_text().splitlines():
-        line = line.strip()
+    for raw_line in path.read_text().splitlines():
+        line = raw_line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, _, value = line.partition("=")

@@ -1,8 +1,8 @@
 """The ingestion asset every landing source gets: pending files -> raw + quarantine, checked."""
 # No `from __future__ import annotations` in asset modules: Dagster reads the context type hints.
 
-
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 
@@ -33,9 +33,11 @@ def ingest_asset(spec: SourceSpec, *, group: str) -> dg.AssetsDefinition:
         check_specs=[check],
         pool=LAKE_WRITERS_POOL,
         kinds={"duckdb"},
-        description=f"Every pending file in landing/{spec.name}/, loaded into raw.{spec.name} (bad rows to quarantine).",
+        description=f"Pending files of landing/{spec.name}/ loaded into raw.{spec.name}; bad rows to quarantine.",
     )
-    def _ingest(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -> Iterator[dg.MaterializeResult]:
+    def _ingest(
+        context: dg.AssetExecutionContext, lakehouse: LakehouseResource
+    ) -> Iterator[dg.MaterializeResult[None]]:
         settings = lakehouse.settings()
         files = landing.pending_files(settings.landing(spec.name))
         con = lakehouse.connect()
@@ -61,7 +63,7 @@ def _log(context: dg.AssetExecutionContext, report: LoadReport) -> None:
         context.log.error(f"nothing committed: {report.quality.summary() if report.quality else 'no quality result'}")
 
 
-def _metadata(report: LoadReport) -> dict[str, object]:
+def _metadata(report: LoadReport) -> dict[str, Any]:
     return {
         "files_loaded": report.count("loaded"),
         "files_duplicate": report.count("duplicate"),

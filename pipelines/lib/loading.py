@@ -191,7 +191,9 @@ class _Reader:
                 table,
             )
         else:
-            valid = self.con.execute(f"SELECT json_valid(content), json_type(content) FROM read_text({path})").fetchone()
+            valid = self.con.execute(
+                f"SELECT json_valid(content), json_type(content) FROM read_text({path})"
+            ).fetchone()
             if not valid or not valid[0]:
                 raise FileRejected("not valid JSON (truncated or malformed); nothing in it was loaded")
             if valid[1] != "ARRAY":
@@ -233,7 +235,9 @@ class _Reader:
         else:
             line_of, line = "", "_k + 1"
         cols = ", ".join(
-            f"{_quote(by_name[c.name])} AS {_quote(c.name)}" if c.name in by_name else f"NULL::VARCHAR AS {_quote(c.name)}"
+            f"{_quote(by_name[c.name])} AS {_quote(c.name)}"
+            if c.name in by_name
+            else f"NULL::VARCHAR AS {_quote(c.name)}"
             for c in self.spec.columns
         )
         nulls = ", ".join(f"NULL AS {_quote(c.name)}" for c in self.spec.columns)
@@ -321,15 +325,15 @@ def judge_sql(spec: SourceSpec, landed: str) -> str:
             f"CASE WHEN _parse_error IS NULL AND {guard}NOT {quality.row_predicate(expectation)} "
             f"THEN {quality.violation_reason(expectation)} END"
         )
-    reasons += [
-        f"CASE WHEN _parse_error IS NULL AND ({rule.broken}) THEN {rule.reason} END" for rule in spec.rules
-    ]
+    reasons += [f"CASE WHEN _parse_error IS NULL AND ({rule.broken}) THEN {rule.reason} END" for rule in spec.rules]
     # Uniqueness expectations of the suite (scoped to a file by `_file_sha256` in the key)
     # quarantine the later copies of a record, naming the line of the first.
     keys = [e.columns for e in spec.suite.expectations if e.type in quality.BATCH_LEVEL]
-    duplicate_reasons = []
+    duplicate_reasons: list[str] = []
     for key in keys:
-        shown_key = ", ".join(c for c in key if not c.startswith("_")) + (" in this file" if "_file_sha256" in key else "")
+        shown_key = ", ".join(c for c in key if not c.startswith("_")) + (
+            " in this file" if "_file_sha256" in key else ""
+        )
         duplicate_reasons.append(
             f"CASE WHEN _pre_reason IS NULL AND count(*) OVER w{len(duplicate_reasons)} > 1 AND "
             f"row_number() OVER w{len(duplicate_reasons)} > 1 THEN 'duplicate of line ' || "
@@ -339,9 +343,7 @@ def judge_sql(spec: SourceSpec, landed: str) -> str:
         f"w{i} AS (PARTITION BY {', '.join(_quote(c) for c in key)}, _pre_reason IS NULL ORDER BY _row_number)"
         for i, key in enumerate(keys)
     )
-    final_reason = (
-        f"coalesce(_pre_reason, {', '.join(duplicate_reasons)})" if duplicate_reasons else "_pre_reason"
-    )
+    final_reason = f"coalesce(_pre_reason, {', '.join(duplicate_reasons)})" if duplicate_reasons else "_pre_reason"
     return f"""
         WITH typed AS (
             SELECT l._file_index, f._file_sha256, f._file_name, l._row_number, l._raw, l._parse_error,
@@ -373,15 +375,19 @@ def load_batch(
         con.execute(table_spec.raw_ddl())
         con.execute(table_spec.quarantine_ddl())
 
-    seen = dict(con.execute(
-        "SELECT file_sha256, any_value(file_name) FROM meta.loads "
-        "WHERE source = ? AND status IN ('loaded', 'rejected') GROUP BY ALL",
-        [spec.name],
-    ).fetchall())
+    seen = dict(
+        con.execute(
+            "SELECT file_sha256, any_value(file_name) FROM meta.loads "
+            "WHERE source = ? AND status IN ('loaded', 'rejected') GROUP BY ALL",
+            [spec.name],
+        ).fetchall()
+    )
     to_read: list[LandedFile] = []
     for file in files:
         if file.sha256 in seen:
-            report.files.append(FileOutcome(file, "duplicate", detail=f"same content as {seen[file.sha256]}, already loaded"))
+            report.files.append(
+                FileOutcome(file, "duplicate", detail=f"same content as {seen[file.sha256]}, already loaded")
+            )
         elif any(f.sha256 == file.sha256 for f in to_read):
             report.files.append(FileOutcome(file, "duplicate", detail="same content as another file in this batch"))
         else:
@@ -418,7 +424,9 @@ def load_batch(
     con.execute(f"CREATE OR REPLACE TEMP VIEW _landed AS {' UNION ALL '.join(landed_tables)}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {judge_sql(spec, '_landed')}")
     typed = ", ".join(_quote(c.name) for c in spec.columns)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _good AS SELECT {typed}, {', '.join(LINEAGE)} FROM _judged WHERE _reason IS NULL")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _good AS SELECT {typed}, {', '.join(LINEAGE)} FROM _judged WHERE _reason IS NULL"
+    )
     report.stages["judge"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
@@ -503,7 +511,17 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec, typed: str, t
 def _insert_loads(con: duckdb.DuckDBPyConnection, source: str, report: LoadReport) -> None:
     seconds = report.stages.get("read", 0.0) + report.stages.get("judge", 0.0) + report.stages.get("quality", 0.0)
     rows = [
-        (o.file.sha256, source, o.file.name, o.status, o.rows_loaded, o.rows_quarantined, seconds, o.detail, report.run_id)
+        (
+            o.file.sha256,
+            source,
+            o.file.name,
+            o.status,
+            o.rows_loaded,
+            o.rows_quarantined,
+            seconds,
+            o.detail,
+            report.run_id,
+        )
         for o in report.files
     ]
     if rows:

@@ -126,7 +126,7 @@ def violation_reason(expectation: Expectation) -> str:
     """SQL text expression explaining, for one row, why it violates the expectation."""
     kw = expectation.kwargs
     column = kw["column"]
-    value = f"CAST(\"{column}\" AS VARCHAR)"
+    value = f'CAST("{column}" AS VARCHAR)'
     match expectation.type:
         case "expect_column_values_to_not_be_null":
             return f"'{column} is missing'"
@@ -181,7 +181,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str) -> Su
     engine_error = None
     try:
         gx_failures = _validate_with_gx(suite, frame)
-    except Exception as error:  # noqa: BLE001 - any GX failure is an engine error, reported as one
+    except Exception as error:
         engine_error = f"{type(error).__name__}: {error}"
         gx_failures = []
     failures += [f"{f} (GX)" for f in gx_failures]
@@ -223,9 +223,7 @@ def _gx_suite(suite: Suite) -> Any:
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    expectations = [
-        ExpectationConfiguration(type=e.type, kwargs=e.kwargs).to_domain_obj() for e in suite.expectations
-    ]
+    expectations = [ExpectationConfiguration(type=e.type, kwargs=e.kwargs).to_domain_obj() for e in suite.expectations]
     _GX_SUITES[suite.name] = gx.ExpectationSuite(name=suite.name, expectations=expectations)
     return _GX_SUITES[suite.name]
 

@@ -92,10 +92,14 @@ def _cell(value: Any) -> str:
 def table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(row[i], int | float | Decimal) or row[i] is None for row in rows) for i in range(len(columns))]
+    numeric = [
+        all(isinstance(row[i], int | float | Decimal) or row[i] is None for row in rows) for i in range(len(columns))
+    ]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+        return "  ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
+        ).rstrip()
 
     out = [line(columns), "  ".join("-" * w for w in widths)] + [line(r) for r in cells]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
@@ -107,16 +111,31 @@ def status() -> dict[str, Any]:
     con = _open()
     try:
         sources = [
-            dict(zip(("source", "files_loaded", "files_duplicate", "files_rejected", "rows_loaded",
-                      "rows_quarantined", "last_load_at"), row, strict=True))
+            dict(
+                zip(
+                    (
+                        "source",
+                        "files_loaded",
+                        "files_duplicate",
+                        "files_rejected",
+                        "rows_loaded",
+                        "rows_quarantined",
+                        "last_load_at",
+                    ),
+                    row,
+                    strict=True,
+                )
+            )
             for row in con.execute(
-                "SELECT source, count(*) FILTER (WHERE status = 'loaded'), count(*) FILTER (WHERE status = 'duplicate'), "
-                "count(*) FILTER (WHERE status = 'rejected'), sum(rows_loaded), sum(rows_quarantined), max(loaded_at) "
+                "SELECT source, count(*) FILTER (WHERE status = 'loaded'), "
+                "count(*) FILTER (WHERE status = 'duplicate'), count(*) FILTER (WHERE status = 'rejected'), "
+                "sum(rows_loaded), sum(rows_quarantined), max(loaded_at) "
                 "FROM meta.loads GROUP BY source ORDER BY source"
             ).fetchall()
         ]
         last = con.execute(
-            "SELECT publish_id, snapshot_id, published_at, mart_rows FROM meta.publishes ORDER BY publish_id DESC LIMIT 1"
+            "SELECT publish_id, snapshot_id, published_at, mart_rows FROM meta.publishes "
+            "ORDER BY publish_id DESC LIMIT 1"
         ).fetchone()
         # A check is failing when its most recent result failed.
         failing = [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import duckdb
 import dagster as dg
+import duckdb
 
 from pipelines import lakehouse
 from pipelines.settings import Settings, load_settings
@@ -13,7 +13,7 @@ from pipelines.settings import Settings, load_settings
 LAKE_WRITERS_POOL = "lake_writers"
 
 
-class LakehouseResource(dg.ConfigurableResource):  # type: ignore[misc]
+class LakehouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """The DuckLake lakehouse, as configured by BACKLOT_HOME / BACKLOT_CATALOG / BACKLOT_DATA_PATH."""
 
     def settings(self) -> Settings:

@@ -10,7 +10,6 @@ import pytest
 from pipelines.lib.landing import deliver
 from pipelines.settings import load_settings
 
-
 FILMS_CSV = """film_id,title,release_date,production_budget_usd,production_model,distributor,worldwide_gross_usd
 level-zero-2026,Level Zero,2026-07-10,"$4,500,000",indie_digital,Indie Collective,-
 starfall-legacy-2026,Starfall Legacy,2026-07-10,"$210,000,000",legacy_studio,Major Pictures,"$50,000,000"

@@ -22,8 +22,16 @@ def test_dbt_unit_tests_pass(home: Path) -> None:
     target = home / "dbt" / "target"
     result = subprocess.run(
         # Unit tests need their parents' columns, so build everything on the empty lake.
-        [str(Path(sys.executable).with_name("dbt")), "build", "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target), "--log-path", str(target)],
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "build",
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+        ],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, **profile_env(settings)},
         capture_output=True,

@@ -25,7 +25,12 @@ def test_definitions_load() -> None:
 
     job = defs.resolve_job_def(PIPELINE_JOB)
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert {"raw/films", "raw/box_office_daily", "audit/film_capital_efficiency", "marts/film_capital_efficiency"} <= keys
+    assert {
+        "raw/films",
+        "raw/box_office_daily",
+        "audit/film_capital_efficiency",
+        "marts/film_capital_efficiency",
+    } <= keys
     assert job.name == PIPELINE_JOB
 
 
@@ -66,14 +71,18 @@ def test_run_publishes_hand_checked_marts_and_a_failed_audit_keeps_them(
 
     # A corrected catalog moves Level Zero's release after all its grosses: the audit
     # (days_in_release must be >= 1) fails, and analysts keep seeing publish 1.
-    land("films", "films_fix.csv", FILMS_CSV.replace("level-zero-2026,Level Zero,2026-07-10", "level-zero-2026,Level Zero,2026-09-10"))
+    land(
+        "films",
+        "films_fix.csv",
+        FILMS_CSV.replace("level-zero-2026,Level Zero,2026-07-10", "level-zero-2026,Level Zero,2026-09-10"),
+    )
     assert cli.main(["run"]) == 1
     printed = capsys.readouterr().out
     assert "NOT published" in printed
     assert "FAILED" in printed
-    assert _mart("SELECT release_date::VARCHAR AS d FROM film_capital_efficiency WHERE film_id = 'level-zero-2026'") == [
-        {"d": "2026-07-10"}
-    ]
+    assert _mart(
+        "SELECT release_date::VARCHAR AS d FROM film_capital_efficiency WHERE film_id = 'level-zero-2026'"
+    ) == [{"d": "2026-07-10"}]
     assert _mart("SELECT count(*) AS n FROM meta.publishes") == [{"n": 1}]
     assert cli.main(["status"]) == 0
     assert "failing checks: none" not in capsys.readouterr().out
@@ -90,5 +99,5 @@ def test_second_run_with_nothing_new_loads_nothing(home: Path, land: Land) -> No
     assert _mart("SELECT count(*) AS n FROM lake.raw.films") == [{"n": 2}]
     assert _mart("SELECT max(publish_id) AS n FROM meta.publishes") == [{"n": 2}]
     # Time travel: publish 1 is still queryable as it was.
-    columns, rows = query.run_sql("SELECT count(*) FROM film_capital_efficiency", as_of=1)
+    _columns, rows = query.run_sql("SELECT count(*) FROM film_capital_efficiency", as_of=1)
     assert rows == [(2,)]

@@ -42,7 +42,7 @@ def test_pipeline_on_a_postgres_catalog(
     land("box_office_daily", "daily.csv", DAILY_CSV)
     outcome = run_once()
     assert outcome.published, outcome.render()
-    columns, rows = query.run_sql("SELECT film_id, opening_weekend_gross_usd FROM film_capital_efficiency ORDER BY 1")
+    _columns, rows = query.run_sql("SELECT film_id, opening_weekend_gross_usd FROM film_capital_efficiency ORDER BY 1")
     assert rows == [("level-zero-2026", 21_000_000.0), ("starfall-legacy-2026", None)]
     # The catalog really is in PostgreSQL and nothing went to a SQLite file.
     assert not (home / "lake" / "catalog.sqlite").exists()

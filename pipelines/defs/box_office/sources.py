@@ -25,8 +25,7 @@ FILMS = SourceSpec(
 # The same title key as the dbt macro `title_key`: case- and punctuation-insensitive.
 _KNOWN_FILM = (
     "film_id IS NOT NULL AND film_id NOT IN (SELECT film_id FROM lake.raw.films)",
-    "film_id IS NULL AND title IS NOT NULL AND title_key(title) NOT IN "
-    "(SELECT title_key(title) FROM lake.raw.films)",
+    "film_id IS NULL AND title IS NOT NULL AND title_key(title) NOT IN (SELECT title_key(title) FROM lake.raw.films)",
 )
 
 BOX_OFFICE_DAILY = SourceSpec(

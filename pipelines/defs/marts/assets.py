@@ -1,6 +1,5 @@
 """dbt (staging -> intermediate -> audit) and the publish step that exposes audited marts."""
 
-
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -39,9 +38,7 @@ class LakeTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=LakeTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     pool=LAKE_WRITERS_POOL,
 )
-def dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, lakehouse: LakehouseResource
-) -> Iterator[Any]:
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, lakehouse: LakehouseResource) -> Iterator[Any]:
     """Staging, intermediate and audit models with their dbt tests."""
     import os
 
@@ -56,12 +53,13 @@ def dbt_models(
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["marts", mart], deps=[["audit", mart]], group_name="marts", kinds={"duckdb"})
-        for mart in MARTS
+        dg.AssetSpec(["marts", mart], deps=[["audit", mart]], group_name="marts", kinds={"duckdb"}) for mart in MARTS
     ],
     pool=LAKE_WRITERS_POOL,
 )
-def published_marts(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -> Iterator[dg.MaterializeResult]:
+def published_marts(
+    context: dg.AssetExecutionContext, lakehouse: LakehouseResource
+) -> Iterator[dg.MaterializeResult[None]]:
     """Publish every audited mart in one DuckLake transaction (write-audit-publish)."""
     con = lakehouse.connect()
     try:

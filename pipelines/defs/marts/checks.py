@@ -1,6 +1,5 @@
 """The GX suite of every mart, run on the audit table before it may be published."""
 
-
 import dagster as dg
 
 from pipelines.defs.marts.assets import MARTS
