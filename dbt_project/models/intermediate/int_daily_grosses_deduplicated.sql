@@ -1,0 +1,52 @@
+with
+
+daily_grosses as (
+
+    select * from {{ ref('stg_box_office__daily_grosses') }}
+
+),
+
+-- One winning report per film, territory and day: an actual beats an estimate whatever
+-- the order they came in; among equals the latest reported_at (unknown loses), then
+-- the latest load, then the last row of the file. File name and hash only make the
+-- choice deterministic for two files loaded at the same instant.
+ranked as (
+
+    select
+        *,
+        count(*) over days as report_count,
+        row_number() over (
+            days
+            order by
+                is_estimate,
+                reported_at desc nulls last,
+                _loaded_at desc nulls last,
+                _row_number desc,
+                _file_name desc,
+                _file_sha256 desc
+        ) as report_rank
+    from daily_grosses
+    window days as (partition by film_id, territory, date)
+
+),
+
+final as (
+
+    select
+        film_id,
+        territory,
+        gross_usd,
+        theaters,
+        report_count,
+        is_estimate,
+        date,
+        reported_at,
+        _file_name,
+        _loaded_at
+
+    from ranked
+    where report_rank = 1
+
+)
+
+select * from final
