@@ -43,9 +43,11 @@ WHOLE_FILE_MAX_CHARS = 1 << 20  # a rejected file's text kept in quarantine; the
 MACROS = r"""
 CREATE OR REPLACE TEMP MACRO chart_unknown(s) AS
     s IS NULL OR lower(trim(s)) IN ('', '-', '--', '—', '–', 'n/c', 'n/a', 'na', 'null', 'none');
+-- NaN, inf and overflowing literals are not numbers a chart prints.
+CREATE OR REPLACE TEMP MACRO nullif_nonfinite(x) AS CASE WHEN isfinite(x) THEN x END;
 CREATE OR REPLACE TEMP MACRO chart_number(s) AS
     CASE WHEN chart_unknown(s) THEN NULL
-         ELSE TRY_CAST(regexp_replace(trim(s), '^\+|[$,%\s]', '', 'g') AS DOUBLE) END;
+         ELSE nullif_nonfinite(TRY_CAST(regexp_replace(trim(s), '^\+|[$,%\s]', '', 'g') AS DOUBLE)) END;
 CREATE OR REPLACE TEMP MACRO iso_date(s) AS
     CASE WHEN regexp_full_match(trim(s), '\d{4}-\d{2}-\d{2}') THEN TRY_CAST(trim(s) AS DATE) END;
 CREATE OR REPLACE TEMP MACRO iso_timestamp(s) AS
@@ -159,9 +161,7 @@ def detect_format(file: LandedFile, formats: Sequence[str]) -> str:
     if suffix in (".jsonl", ".ndjson"):
         fmt = "jsonl"
     elif suffix == ".json":
-        with file.path.open("rb") as handle:
-            head = handle.read(4096).lstrip()
-        fmt = "json" if head.startswith(b"[") else "jsonl"
+        fmt = "json"  # one JSON document; JSON Lines files are named .jsonl or .ndjson
     else:
         fmt = "csv"
     if fmt not in formats:
@@ -192,14 +192,18 @@ class _Reader:
             )
         else:
             valid = self.con.execute(
-                f"SELECT json_valid(content), json_type(content) FROM read_text({path})"
+                f"SELECT json_valid(content), CASE WHEN json_valid(content) THEN json_type(content) END "
+                f"FROM read_text({path})"
             ).fetchone()
             if not valid or not valid[0]:
-                raise FileRejected("not valid JSON (truncated or malformed); nothing in it was loaded")
+                raise FileRejected(
+                    "not valid JSON (truncated or malformed; JSON Lines must be named .jsonl); nothing in it was loaded"
+                )
             if valid[1] != "ARRAY":
                 raise FileRejected(f"expected a JSON array of records, found a JSON {str(valid[1]).lower()}")
             self._read_json_records(
-                "SELECT generate_subscripts(records, 1) AS _row_number, unnest(records) AS _record "
+                # a JSON null element stays a record (and is quarantined), it does not vanish
+                "SELECT generate_subscripts(records, 1) AS _row_number, coalesce(unnest(records), 'null') AS _record "
                 f"FROM (SELECT from_json(content, '[\"json\"]') AS records FROM read_text({path}))",
                 table,
             )
@@ -261,9 +265,11 @@ class _Reader:
                 f"CREATE OR REPLACE TEMP TABLE {table} AS "
                 f"SELECT _row_number, {cols}, CASE WHEN NOT _ok THEN _record END AS _raw, "
                 "CASE WHEN NOT json_valid(_record) THEN 'the record is not valid JSON' "
-                "WHEN NOT _ok THEN 'the record is a JSON ' || lower(json_type(_record)) || ', not an object' "
+                "WHEN NOT _ok THEN 'the record is a JSON ' || "
+                "lower(CASE WHEN json_valid(_record) THEN json_type(_record) END) || ', not an object' "
                 "END AS _parse_error FROM ("
-                f"SELECT *, coalesce(json_valid(_record) AND json_type(_record) = 'OBJECT', false) AS _ok, "
+                # CASE, not AND: DuckDB evaluates both sides of AND and json_type throws on bad JSON
+                "SELECT *, coalesce(CASE WHEN json_valid(_record) THEN json_type(_record) = 'OBJECT' END, false) AS _ok, "
                 f"CASE WHEN json_valid(_record) THEN json_extract_string(_record, [{paths}]) END AS _values "
                 f"FROM ({records_sql}) WHERE trim(_record) <> '')"
             )
@@ -284,7 +290,7 @@ def _typed(column: Column) -> tuple[str, str]:
             error = f"CASE WHEN NOT chart_unknown({c}) AND {value} IS NULL THEN {shown} || ' is not a number' END"
         case "integer":
             number = f"chart_number({c})"
-            value = f"CASE WHEN {number} = trunc({number}) THEN CAST({number} AS BIGINT) END"
+            value = f"CASE WHEN {number} = trunc({number}) THEN TRY_CAST({number} AS BIGINT) END"
             error = f"CASE WHEN NOT chart_unknown({c}) AND {value} IS NULL THEN {shown} || ' is not a whole number' END"
         case "date":
             value = f"iso_date({c})"

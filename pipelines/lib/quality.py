@@ -133,9 +133,9 @@ def violation_reason(expectation: Expectation) -> str:
         case "expect_column_values_to_be_between":
             parts = []
             if kw.get("min_value") is not None:
-                parts.append(f"at least {kw['min_value']}")
+                parts.append(f"{'greater than' if kw.get('strict_min') else 'at least'} {kw['min_value']}")
             if kw.get("max_value") is not None:
-                parts.append(f"at most {kw['max_value']}")
+                parts.append(f"{'less than' if kw.get('strict_max') else 'at most'} {kw['max_value']}")
             return f"'{column} ' || {value} || ' is out of range (must be {' and '.join(parts)})'"
         case "expect_column_values_to_be_in_set":
             allowed = ", ".join(str(v) for v in kw["value_set"])
@@ -168,11 +168,13 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str) -> Su
     row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
     rows = int(row[0]) if row else 0
     failures = []
-    for expectation in suite.expectations:
+    failed_expectations: set[int] = set()
+    for index, expectation in enumerate(suite.expectations):
         result = con.execute(_violations_sql(expectation, relation)).fetchone()
         bad = int(result[0]) if result and result[0] is not None else 0
         if bad:
             failures.append(f"{_describe(expectation)}: {bad:,} rows (DuckDB, all rows)")
+            failed_expectations.add(index)
 
     columns = sorted({c for e in suite.expectations for c in e.columns})
     sample = f"USING SAMPLE reservoir({GX_MAX_ROWS} ROWS) REPEATABLE (42)" if rows > GX_MAX_ROWS else ""
@@ -181,16 +183,16 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str) -> Su
     engine_error = None
     try:
         gx_failures = _validate_with_gx(suite, frame)
-    except Exception as error:
+    except Exception as error:  # any exception inside GX is an engine error, never a data verdict
         engine_error = f"{type(error).__name__}: {error}"
-        gx_failures = []
-    failures += [f"{f} (GX)" for f in gx_failures]
-    failed_types = {f.split("(")[0] for f in failures}
+        gx_failures = {}
+    failures += [f"{_describe(suite.expectations[i])}: {text} (GX)" for i, text in gx_failures.items()]
+    failed_expectations |= set(gx_failures)
     return SuiteResult(
         suite=suite.name,
         success=not failures and engine_error is None,
         evaluated=len(suite.expectations),
-        failed=len(failed_types),
+        failed=len(failed_expectations),
         rows_checked=rows,
         rows_validated_by_gx=frame.num_rows,
         engine_error=engine_error,
@@ -228,15 +230,25 @@ def _gx_suite(suite: Suite) -> Any:
     return _GX_SUITES[suite.name]
 
 
-def _validate_with_gx(suite: Suite, frame: Any) -> list[str]:
+def _raised(info: dict[str, Any]) -> str | None:
+    """The exception message in a GX `exception_info`, flat or keyed by metric id (GX 1.x)."""
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None
+
+
+def _validate_with_gx(suite: Suite, frame: Any) -> dict[int, str]:
+    """GX's verdict: the failing expectations, by their index in the suite."""
     batch = _gx_batch_definition().get_batch(batch_parameters={"dataframe": frame.to_pandas()})
     result = batch.validate(_gx_suite(suite))
-    failures = []
-    for item in result.results:
-        info = item.exception_info or {}
-        if info.get("raised_exception"):
-            raise GXEngineError(f"{item.expectation_config.type}: {info.get('exception_message')}")
+    failures = {}
+    for index, item in enumerate(result.results):
+        message = _raised(item.exception_info or {})
+        if message is not None:
+            raise GXEngineError(f"{item.expectation_config.type}: {message}")
         if not item.success:
-            count = (item.result or {}).get("unexpected_count")
-            failures.append(f"{item.expectation_config.type}: {count} unexpected")
+            failures[index] = f"{(item.result or {}).get('unexpected_count')} unexpected"
     return failures

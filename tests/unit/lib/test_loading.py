@@ -154,12 +154,6 @@ def test_territory_defaults_to_domestic_and_is_lower_cased(catalog: Any) -> None
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=duckdb.ConversionException,
-    reason="BUG: loading.py _typed 'integer' CASTs a number beyond BIGINT without TRY_CAST; "
-    "the whole batch fails with a ConversionException instead of quarantining the row",
-)
 def test_an_integer_too_large_for_bigint_is_quarantined_not_a_crash(catalog: Any) -> None:
     report = catalog.load(
         BOX_OFFICE_DAILY,
@@ -170,11 +164,6 @@ def test_an_integer_too_large_for_bigint_is_quarantined_not_a_crash(catalog: Any
     assert "theaters '99999999999999999999'" in _reasons(catalog, "box_office_daily")[2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: loading.py chart_number TRY_CASTs 'NaN'/'inf'/'1e400' to DOUBLE, so non-finite "
-    "money loads into raw (NaN passes the >= 0 check) instead of being quarantined as not a number",
-)
 def test_non_finite_numbers_never_reach_raw(catalog: Any) -> None:
     report = catalog.load(
         BOX_OFFICE_DAILY,
@@ -256,12 +245,6 @@ def test_json_lines_records_that_are_not_objects_are_quarantined_line_by_line(la
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: loading.py _read_json_records evaluates json_type(_record) on every line "
-    "(`json_valid(_record) AND json_type(_record) = 'OBJECT'` does not short-circuit in DuckDB), so one "
-    "line that is not JSON rejects the whole JSON Lines file instead of quarantining that line",
-)
 def test_a_json_lines_line_that_is_not_json_is_quarantined_alone(lake: Any) -> None:
     good = '{"title": "A", "release_date": "2026-01-01", "production_budget_usd": 100}'
     other = good.replace('"A"', '"B"')
@@ -342,13 +325,6 @@ def test_a_rejected_file_does_not_hold_back_the_good_files_of_its_batch(lake: An
     assert lake.scalar("SELECT count(*) FROM raw.films") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=duckdb.InvalidInputException,
-    reason="BUG: loading.py _Reader.read runs `SELECT json_valid(content), json_type(content)` outside "
-    "the FileRejected handling; json_type raises on truncated JSON, so load_batch crashes (the file is "
-    "never rejected nor archived, and every later run of the source crashes on it again)",
-)
 def test_a_truncated_json_array_is_rejected_whole(lake: Any) -> None:
     content = b'[{"title": "A", "release_date": "2026-01-01", "production_budget_usd": 100}, {"title": "B", "rel'
     report = lake.load(FILMS, ("films.json", content))
@@ -360,12 +336,6 @@ def test_a_truncated_json_array_is_rejected_whole(lake: Any) -> None:
     assert lake.scalar("SELECT count(*) FROM raw.films") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: loading.py detect_format treats a .json file that does not start with '[' as JSON Lines, "
-    "so the 'expected a JSON array of records, found a JSON object' rejection is unreachable; a wrapped "
-    "catalog {\"films\": [...]} becomes one quarantined row 'film_id is missing; title is missing; ...'",
-)
 def test_a_json_file_whose_top_level_is_not_an_array_is_rejected_whole(lake: Any) -> None:
     content = json.dumps({"films": [{"title": "A", "release_date": "2026-01-01", "production_budget_usd": 100}]})
     report = lake.load(FILMS, ("films.json", content))
@@ -420,11 +390,6 @@ def test_every_record_of_a_file_lands_in_raw_or_quarantine_and_meta_loads_agrees
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: loading.py _read_json_records drops a `null` element of a JSON array (from_json yields SQL "
-    "NULL and `WHERE trim(_record) <> ''` filters it out): the record is in neither raw nor quarantine",
-)
 def test_a_null_element_of_a_json_array_is_quarantined_not_lost(lake: Any) -> None:
     content = '[{"title": "A", "release_date": "2026-01-01", "production_budget_usd": 100}, null]'
     report = lake.load(FILMS, ("films.json", content))
