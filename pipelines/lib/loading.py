@@ -269,7 +269,8 @@ class _Reader:
                 "lower(CASE WHEN json_valid(_record) THEN json_type(_record) END) || ', not an object' "
                 "END AS _parse_error FROM ("
                 # CASE, not AND: DuckDB evaluates both sides of AND and json_type throws on bad JSON
-                "SELECT *, coalesce(CASE WHEN json_valid(_record) THEN json_type(_record) = 'OBJECT' END, false) AS _ok, "
+                "SELECT *, coalesce(CASE WHEN json_valid(_record) THEN json_type(_record) = 'OBJECT' END, false) "
+                "AS _ok, "
                 f"CASE WHEN json_valid(_record) THEN json_extract_string(_record, [{paths}]) END AS _values "
                 f"FROM ({records_sql}) WHERE trim(_record) <> '')"
             )

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-import duckdb
 import pytest
 
 from pipelines.defs.box_office.sources import BOX_OFFICE_DAILY, FILMS
