@@ -32,9 +32,19 @@ pipeline code is not changed, only observed):
   wrapping `quality._validate_with_gx`) and commit (raw + quarantine + meta in one DuckLake
   transaction). `landing.pending_files` (listing + SHA-256 of each file) is timed by a wrapper
   too; the rest of the step (connection, attach, DDL, Dagster events) is shown as "other".
-* dbt: the dbt step's duration, and dbt's own node timings from `run_results.json` in the
-  home's target folder (the difference is the dbt process start, project parse, adapter).
+* dbt: the dbt step's duration, split with dbt's own `run_results.json` (in the home's target
+  folder) and the moment dagster-dbt was asked to start dbt (a wrapper on `cli`): process
+  start + imports (until dbt's invocation starts), parse + adapter setup (until the first
+  node starts), nodes (first node start to last node end; models and tests, one thread),
+  and the rest of the step (artifacts, dagster-dbt turning dbt events into Dagster events).
+  dbt rebuilds every model over all of `raw` on each pass; here `raw` holds only the
+  measured file, so the figures are for a lake of that size.
 * Mart checks: the three GX mart-suite steps. Publish: the publish step.
+
+Also printed: CPU seconds of each pass (process + dbt subprocess; less sensitive to other
+load on the machine than wall time, and the machine's load average is printed too), peak RSS
+(VmHWM of each process; the dbt subprocess is sampled from /proc), and with `--sql-profile`
+the slowest SQL statements of one `load_batch` of the smaller file, called directly.
 
 The bare baseline is run twice per file on fresh lakes and the faster time is used (this
 only makes Backlot's ratios look worse, never better). Backlot passes run once per size:
@@ -158,6 +168,7 @@ def bare_load(csv: Path, workdir: Path) -> float:
     from pipelines import lakehouse
 
     con = lakehouse.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         started = time.perf_counter()
         con.execute(f"CREATE TABLE raw_bare AS SELECT * FROM read_csv('{csv}')")
@@ -299,6 +310,14 @@ def _dbt_timings(home: Path, called: float | None) -> dict[str, Any]:
     }
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS since it exec'd: VmHWM (ru_maxrss would include the parent's at fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _cpu_seconds() -> float:
     """User + system CPU of this process and its waited-for children (the dbt subprocess)."""
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -308,8 +327,8 @@ def _cpu_seconds() -> float:
 class _RssSampler:
     """Peak RSS of this process's descendants (the dbt subprocess), sampled from /proc.
 
-    RUSAGE_CHILDREN's ru_maxrss is useless here: a child's peak includes the RSS it inherited
-    at fork, before exec'ing dbt, so it just repeats the parent's figure.
+    RUSAGE_CHILDREN's ru_maxrss is useless here: Linux carries a process's peak RSS across
+    fork and exec, so a child's figure starts at its parent's (see `peak_rss_mb`).
     """
 
     def __init__(self, every: float = 0.2) -> None:
@@ -395,7 +414,7 @@ def child_main(spec_path: Path) -> None:
     recorder.install()
     for item in spec["passes"]:
         out["passes"][item["label"]] = _one_pass(recorder, Path(item["home"]), item["deliveries"])
-    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["max_rss_mb"] = peak_rss_mb()
     out["children_max_rss_mb"] = sampler.stop()
     Path(spec["result"]).write_text(json.dumps(out))
 
@@ -706,7 +725,7 @@ def print_report(
     print(
         f"\n  peak RSS of the fixed-cost process {fixed['max_rss_mb']:,.0f} MB (dbt subprocess "
         f"{fixed['children_max_rss_mb']:,.0f} MB); of this process (data generation, bare loads) "
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
+        f"{peak_rss_mb():,.0f} MB"
     )
 
 
@@ -740,6 +759,7 @@ def print_sql_profile(workdir: Path, films: Path, daily: Path) -> None:
     from pipelines.lib import landing, loading
 
     con = lakehouse.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         _land(home, "films", films)
         loading.load_batch(con, FILMS, landing.pending_files(home / "landing" / "films"))
