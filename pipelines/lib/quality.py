@@ -145,9 +145,7 @@ def violation_reason(expectation: Expectation) -> str:
     raise ValueError(expectation.type)
 
 
-def _violations_sql(expectation: Expectation, relation: str) -> str:
-    if expectation.type in ROW_LEVEL:
-        return f"SELECT count(*) FILTER (WHERE NOT {row_predicate(expectation)}) FROM {relation}"
+def _duplicates_sql(expectation: Expectation, relation: str) -> str:
     columns = ", ".join(f'"{c}"' for c in expectation.columns)
     # GX ignores rows whose key columns are all null; so does this count.
     not_all_null = " OR ".join(f'"{c}" IS NOT NULL' for c in expectation.columns)
@@ -165,13 +163,21 @@ def _describe(expectation: Expectation) -> str:
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str) -> SuiteResult:
     """Validate `relation` (a table or view name) with DuckDB on every row and GX on a sample."""
     started = time.perf_counter()
-    row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
-    rows = int(row[0]) if row else 0
+    # Every row-level expectation in one scan; each uniqueness expectation in its own.
+    row_level = [(i, e) for i, e in enumerate(suite.expectations) if e.type in ROW_LEVEL]
+    counts = ", ".join(["count(*)"] + [f"count(*) FILTER (WHERE NOT {row_predicate(e)})" for _, e in row_level])
+    scanned = con.execute(f"SELECT {counts} FROM {relation}").fetchone()
+    assert scanned is not None
+    rows = int(scanned[0])
+    violations = {i: int(n) for (i, _), n in zip(row_level, scanned[1:], strict=True)}
+    for i, expectation in enumerate(suite.expectations):
+        if expectation.type in BATCH_LEVEL:
+            result = con.execute(_duplicates_sql(expectation, relation)).fetchone()
+            violations[i] = int(result[0]) if result and result[0] is not None else 0
     failures = []
     failed_expectations: set[int] = set()
     for index, expectation in enumerate(suite.expectations):
-        result = con.execute(_violations_sql(expectation, relation)).fetchone()
-        bad = int(result[0]) if result and result[0] is not None else 0
+        bad = violations[index]
         if bad:
             failures.append(f"{_describe(expectation)}: {bad:,} rows (DuckDB, all rows)")
             failed_expectations.add(index)
