@@ -512,8 +512,8 @@ def load_batch(
 def _drop_batch_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the batch's temp views and tables (the names all start with '_')."""
     for kind, name in con.execute(
-        "SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND view_name LIKE '\\_%' ESCAPE '\\' "
-        "UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE '\\_%' ESCAPE '\\'"
+        "SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, '_') "
+        "UNION ALL SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_')"
     ).fetchall():
         con.execute(f"DROP {kind} IF EXISTS {_quote(name)}")
 
