@@ -526,9 +526,9 @@ def stages_of(one: dict[str, Any], source: str = "box_office_daily") -> dict[str
         "dagster": one["seconds"] - sum(steps.values()),
         "total": one["seconds"],
     }
-    # Both ingest steps minus the scan and this source's load stages: connection, attach,
+    # Both ingest steps minus the scan and this source's load stages (not their "judge.*" parts): connection, attach,
     # DDL, the other source's empty batch, load_batch's bookkeeping, Dagster events.
-    figures["ingest_other"] = ingest - figures["scan"] - sum(stage.values())
+    figures["ingest_other"] = ingest - figures["scan"] - sum(v for k, v in stage.items() if "." not in k)
     return figures
 
 

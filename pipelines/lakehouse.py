@@ -82,6 +82,8 @@ def connect(
     con = duckdb.connect(config={"threads": os.cpu_count() or 2})
     install_extensions(con)
     con.execute("SET TimeZone = 'UTC'")
+    # Large batches spill here rather than into ./.tmp of whatever directory we run from.
+    con.execute(f"SET temp_directory = '{settings.home / 'tmp'}'")
     con.execute(attach_sql(settings, read_only=read_only, snapshot=snapshot))
     con.execute(f"USE {LAKE}")
     if not read_only and snapshot is None:

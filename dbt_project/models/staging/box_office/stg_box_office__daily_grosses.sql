@@ -1,8 +1,3 @@
-{#- A table, not a view like the other staging models: five nodes read it (the dedup, its
-    tests, the marts), and as a view each of them redid the title match over all of raw
-    (at 10M rows its four tests alone took 30 s; as a table they take seconds). -#}
-{{ config(materialized='table') }}
-
 with
 
 source as (
