@@ -8,8 +8,9 @@ daily_grosses as (
 
 -- One winning report per film, territory and day: an actual beats an estimate whatever
 -- the order they came in; among equals the latest reported_at (unknown loses), then
--- the latest load, then the last row of the file. File name and hash only make the
--- choice deterministic for two files loaded at the same instant.
+-- the latest load, then the last row of the file. That order is total: ingestion gives
+-- every file of a batch its own _loaded_at (a microsecond apart), so no string
+-- tie-breakers need sorting at ten million rows.
 ranked as (
 
     select
@@ -21,9 +22,7 @@ ranked as (
                 is_estimate,
                 reported_at desc nulls last,
                 _loaded_at desc nulls last,
-                _row_number desc,
-                _file_name desc,
-                _file_sha256 desc
+                _row_number desc
         ) as report_rank
     from daily_grosses
     window days as (partition by film_id, territory, date)
