@@ -1,0 +1,363 @@
+"""Blender command-line render logs (CONTRACTS.md §4 render_logs): one record per frame.
+
+One parser for the dialects Blender 3.x, 4.x and 5.x print (`tests/fixtures/blender/` holds
+real captures, the unit tests say which lines are real and which reconstructed):
+
+    Blender 3.4.1                                      version header (4.x: `Blender 4.2.0 (hash ...)`)
+    Fra:1 Mem:9.71M (Peak 9.71M) | Time:00:00.10 | ... | Sample 1/256          Cycles progress
+    Fra:1 Mem:11.36M (Peak 12.48M) | Time:00:02.15 | Rendering 1 / 8 samples   EEVEE progress
+    Saved: '/renders/frame_0001.png'
+     Time: 00:08.53 (Saving: 00:00.15)                 leading space in 3.x, none in 4.x
+    00:11.011  render           | Fra: 1 | Remaining: 00:46.55 | Mem: 1699M | Sample 80/128   5.x
+    02:19.739  render           | Saved: '/tmp/0001.png'                                     5.x
+
+Anything else (warnings, EGL and denoiser errors, Python tracebacks) is noise and ignored.
+A frame whose `Fra:` lines started but which was never `Saved:` is a failed frame.
+
+Speed: a log is read in large binary chunks and never split into Python lines on the common
+path. Only the rare per-frame lines (`Saved:`, `Time:`, the header) are found one by one,
+with `bytes.find`; the thousands of progress lines between two of them are summarised with
+whole-region C calls (`count`, `rfind`, one `findall` for the `Peak` values).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+_CHUNK_BYTES = 8 * 1024 * 1024
+_LINE_BATCH_BYTES = 4 * 1024 * 1024
+_UNIT_MIB = {b"K": 1 / 1024, b"M": 1.0, b"G": 1024.0, b"T": 1024.0 * 1024.0, b"": 1 / (1024 * 1024)}
+
+
+# The 5.x logger prefix: process clock, category, bar (`00:01.501  render           | `).
+_PREFIX = re.compile(rb"((?:\d+:)?\d+:\d+\.\d+) +[\w.]+ +\| ?")
+_CLOCK = rb"(?:\d+:)?\d+:\d+(?:\.\d+)?"
+_FRAME_TIME = re.compile(rb" ?Time: ?(" + _CLOCK + rb")(?: \(Saving: ?(" + _CLOCK + rb")\))?")
+_SAVED = re.compile(rb"Saved: ?'?(.*?)'?\s*$")
+_HEADER = re.compile(rb"Blender (\d+\.\d+(?:\.\d+)?)\b")
+_FRA = re.compile(rb"Fra: ?(\d+)")
+_PEAK = re.compile(rb"Peak (\d+(?:\.\d+)?)([KMGT]?)")
+# 5.x progress lines print only the current `Mem: 1699M`; its maximum stands in for the peak.
+_MEM_5X = re.compile(rb"\| Mem: ?(\d+(?:\.\d+)?)([KMGT]?)")
+_PROGRESS_TIME = re.compile(_CLOCK)
+_CYCLES_SAMPLE = re.compile(rb"Sample (\d+)/(\d+)")
+_EEVEE_SAMPLE = re.compile(rb"Rendering (\d+) / (\d+) samples")
+# Progress messages only one engine prints, for frames that end before any sample line.
+_CYCLES_HINTS = (b"Synchronizing object", b"Loading render kernels", b"Path Tracing")
+_EEVEE_HINTS = (b"| Syncing ", b"Shaders compiled")
+
+
+@dataclass(frozen=True)
+class LogName:
+    """Who rendered what, from `<film_id>__<shot>__<worker>__<job_id>.log`."""
+
+    film_id: str
+    shot: str
+    worker: str
+    job_id: str
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    """One frame of a render log; `status` is `rendered` when Blender saved it, else `failed`."""
+
+    frame: int
+    status: str
+    render_seconds: float | None
+    saving_seconds: float | None
+    peak_memory_mib: float | None
+    samples_done: int | None
+    samples_total: int | None
+    output_path: str | None
+    engine: str | None
+    blender_version: str | None
+    first_line: int
+    last_line: int
+
+
+def parse_log_name(name: str) -> LogName:
+    """Film, shot, worker and job from a log's file name (a path is reduced to its name)."""
+    base = Path(name).name
+    parts = base.removesuffix(".log").split("__") if base.endswith(".log") else []
+    if len(parts) != 4 or any(not part.strip() or part.startswith("_") or part.endswith("_") for part in parts):
+        raise ValueError(
+            f"render log name {base!r} is not <film_id>__<shot>__<worker>__<job_id>.log "
+            "(four non-empty parts joined by double underscores)"
+        )
+    film_id, shot, worker, job_id = parts
+    return LogName(film_id=film_id, shot=shot, worker=worker, job_id=job_id)
+
+
+def parse_file(path: Path) -> Iterator[FrameRecord]:
+    """Frames of one log file, read in binary chunks (memory stays flat however big the log)."""
+    parser = _Parser()
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(_CHUNK_BYTES):
+            yield from parser.feed(chunk)
+    yield from parser.finish()
+
+
+def parse_lines(lines: Iterable[str]) -> Iterator[FrameRecord]:
+    """Frames of a log given as lines (with or without their line ends), in order, streaming."""
+    parser = _Parser()
+    batch: list[str] = []
+    size = 0
+    for line in lines:
+        batch.append(line if line.endswith("\n") else line + "\n")
+        size += len(line)
+        if size >= _LINE_BATCH_BYTES:
+            yield from parser.feed("".join(batch).encode("utf-8", "replace"))
+            batch, size = [], 0
+    if batch:
+        yield from parser.feed("".join(batch).encode("utf-8", "replace"))
+    yield from parser.finish()
+
+
+def _seconds(clock: bytes) -> float:
+    """`MM:SS.hh` or `HH:MM:SS.hh` as seconds."""
+    seconds = 0.0
+    for part in clock.split(b":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+
+def _mib(value: bytes, unit: bytes) -> float:
+    return float(value) * _UNIT_MIB[unit]
+
+
+class _Frame:
+    """What is known so far about the frame being rendered."""
+
+    __slots__ = (
+        "engine",
+        "first_clock",
+        "first_line",
+        "frame",
+        "last_clock",
+        "last_line",
+        "mem_5x",
+        "output_path",
+        "peak",
+        "progress_seconds",
+        "samples",
+        "version",
+    )
+
+    def __init__(self, frame: int, first_line: int, version: str | None) -> None:
+        self.frame = frame
+        self.first_line = first_line
+        self.last_line = first_line
+        self.version = version
+        self.peak: float | None = None
+        self.mem_5x: float | None = None
+        self.progress_seconds: float | None = None
+        self.first_clock: float | None = None
+        self.last_clock: float | None = None
+        self.samples: tuple[int, int] | None = None
+        self.engine: str | None = None
+        self.output_path: str | None = None
+
+    def record(self, render_seconds: float | None = None, saving_seconds: float | None = None) -> FrameRecord:
+        if render_seconds is None:
+            render_seconds = self.progress_seconds
+        if render_seconds is None and self.first_clock is not None and self.last_clock is not None:
+            # 5.x progress lines carry no `Time:`; the logger's clock still says how long it ran.
+            render_seconds = round(self.last_clock - self.first_clock, 3)
+        return FrameRecord(
+            frame=self.frame,
+            status="rendered" if self.output_path is not None else "failed",
+            render_seconds=render_seconds,
+            saving_seconds=saving_seconds,
+            peak_memory_mib=self.peak if self.peak is not None else self.mem_5x,
+            samples_done=self.samples[0] if self.samples else None,
+            samples_total=self.samples[1] if self.samples else None,
+            output_path=self.output_path,
+            engine=self.engine,
+            blender_version=self.version,
+            first_line=self.first_line,
+            last_line=self.last_line,
+        )
+
+
+class _Parser:
+    """Incremental parser: `feed` it byte chunks cut anywhere, then `finish`."""
+
+    def __init__(self) -> None:
+        self.tail = b""
+        self.lines_before = 0  # lines in all bytes before the current buffer
+        self.version: str | None = None
+        self.frame: _Frame | None = None
+        self.out: list[FrameRecord] = []
+        # Line counting inside the current buffer, always moving forward.
+        self.buf = b""
+        self.count_pos = 0
+        self.count_line = 1
+
+    def feed(self, chunk: bytes) -> list[FrameRecord]:
+        cut = chunk.rfind(b"\n")
+        if cut < 0:
+            self.tail += chunk
+            return []
+        buf = self.tail + chunk[: cut + 1]
+        self.tail = chunk[cut + 1 :]
+        return self._buffer(buf)
+
+    def finish(self) -> list[FrameRecord]:
+        out = self._buffer(self.tail + b"\n") if self.tail else []
+        self.tail = b""
+        if self.frame is not None:
+            out.append(self.frame.record())
+            self.frame = None
+        return out
+
+    def _line_no(self, pos: int) -> int:
+        self.count_line += self.buf.count(b"\n", self.count_pos, pos)
+        self.count_pos = pos
+        return self.count_line
+
+    def _buffer(self, buf: bytes) -> list[FrameRecord]:
+        """Parse a buffer of whole lines: special lines one by one, progress by region."""
+        self.buf, self.count_pos, self.count_line = buf, 0, self.lines_before + 1
+        self.out = []
+        find = buf.find
+        tokens = (b"Saved: ", b"Time: ", b"Blender ")
+        nexts = [find(token) for token in tokens]
+        region_start = 0
+        while True:
+            live = [pos for pos in nexts if pos >= 0]
+            if not live:
+                break
+            pos = min(live)
+            which = nexts.index(pos)
+            line_start = buf.rfind(b"\n", 0, pos) + 1
+            line_end = find(b"\n", pos)
+            match = self._special(which, line_start, line_end) if line_start >= region_start else None
+            if match is not None:
+                self._region(region_start, line_start)
+                self._apply(which, match, line_start)
+                region_start = line_end + 1
+            nexts[which] = find(tokens[which], pos + 1)
+        self._region(region_start, len(buf))
+        self.lines_before += buf.count(b"\n")
+        return self.out
+
+    def _special(self, which: int, line_start: int, line_end: int) -> re.Match[bytes] | None:
+        """The match of a per-frame line, or None when the token sits in a progress or noise line."""
+        buf = self.buf
+        if which == 2:
+            return _HEADER.match(buf, line_start, line_end)
+        body = line_start
+        prefix = _PREFIX.match(buf, line_start, line_end)
+        if prefix is not None:
+            body = prefix.end()
+        return (_SAVED if which == 0 else _FRAME_TIME).match(buf, body, line_end)
+
+    def _apply(self, which: int, match: re.Match[bytes], line_start: int) -> None:
+        frame = self.frame
+        if which == 2:  # Blender started (again): an open frame never finished.
+            if frame is not None:
+                self.out.append(frame.record())
+                self.frame = None
+            self.version = match[1].decode()
+            return
+        # A `Saved:` or `Time:` before any `Fra:` line has no frame number to belong to.
+        if frame is None:
+            return
+        frame.last_line = self._line_no(line_start)
+        if which == 0:
+            # Stereo and multi-view renders save several files per frame; the first names it.
+            if frame.output_path is None:
+                frame.output_path = match[1].decode("utf-8", "replace")
+            return
+        saving = match[2]
+        self.out.append(frame.record(_seconds(match[1]), _seconds(saving) if saving else None))
+        self.frame = None
+
+    def _region(self, start: int, end: int) -> None:
+        """Progress lines (and noise) between two per-frame lines."""
+        buf = self.buf
+        fra_count = buf.count(b"Fra:", start, end)
+        if fra_count == 0:
+            return
+        first = buf.find(b"Fra:", start, end)
+        number = int(_FRA.match(buf, first)[1])  # type: ignore[index]
+        same = buf.count(b"Fra:%d " % number, start, end) + buf.count(b"Fra: %d " % number, start, end)
+        if same == fra_count:
+            self._frame_region(number, first, end)
+            return
+        # Rare: a frame that failed without a `Saved:` runs straight into the next one.
+        line_start = buf.rfind(b"\n", 0, first) + 1
+        sub_start, sub_number = line_start, number
+        while line_start < end:
+            line_end = buf.find(b"\n", line_start, end)
+            line_end = end if line_end < 0 else line_end + 1
+            fra = buf.find(b"Fra:", line_start, line_end)
+            if fra >= 0:
+                match = _FRA.match(buf, fra)
+                if match is not None and int(match[1]) != sub_number:
+                    self._frame_region(sub_number, sub_start, line_start)
+                    sub_start, sub_number = line_start, int(match[1])
+            line_start = line_end
+        self._frame_region(sub_number, sub_start, end)
+
+    def _frame_region(self, number: int, start: int, end: int) -> None:
+        """Progress lines of one frame: fold them into the open frame (opening it if needed)."""
+        buf = self.buf
+        first = buf.find(b"Fra:", start, end)
+        if first < 0:
+            return
+        frame = self.frame
+        if frame is None or frame.frame != number:
+            if frame is not None:
+                self.out.append(frame.record())
+            frame = self.frame = _Frame(number, self._line_no(first), self.version)
+            frame.first_clock = self._clock_at(first)
+        last = buf.rfind(b"Fra:", start, end)
+        frame.last_line = self._line_no(last)
+        frame.last_clock = self._clock_at(last)
+
+        peaks = _PEAK.findall(buf, start, end)
+        if peaks:
+            peak = max(_mib(value, unit) for value, unit in set(peaks))
+            frame.peak = peak if frame.peak is None else max(frame.peak, peak)
+        elif frame.peak is None:
+            mems = _MEM_5X.findall(buf, start, end)
+            if mems:
+                mem = max(_mib(value, unit) for value, unit in set(mems))
+                frame.mem_5x = mem if frame.mem_5x is None else max(frame.mem_5x, mem)
+
+        time_at = buf.rfind(b"| Time:", start, end)
+        if time_at >= 0:
+            match = _PROGRESS_TIME.match(buf, time_at + 7)
+            if match is not None:
+                frame.progress_seconds = _seconds(match[0])
+
+        cycles_at = buf.rfind(b"Sample ", start, end)
+        eevee_at = buf.rfind(b" samples", start, end)
+        if cycles_at > eevee_at:
+            match = _CYCLES_SAMPLE.match(buf, cycles_at)
+            if match is not None:
+                frame.samples = (int(match[1]), int(match[2]))
+                frame.engine = "cycles"
+        elif eevee_at >= 0:
+            line_start = buf.rfind(b"\n", start, eevee_at) + 1
+            match = _EEVEE_SAMPLE.search(buf, max(line_start, start), eevee_at + 8)
+            if match is not None:
+                frame.samples = (int(match[1]), int(match[2]))
+                frame.engine = "eevee"
+        if frame.engine is None:
+            if any(buf.find(hint, start, end) >= 0 for hint in _CYCLES_HINTS):
+                frame.engine = "cycles"
+            elif any(buf.find(hint, start, end) >= 0 for hint in _EEVEE_HINTS):
+                frame.engine = "eevee"
+
+    def _clock_at(self, fra: int) -> float | None:
+        """The 5.x logger clock at the start of the line holding `fra`, if it has one."""
+        line_start = self.buf.rfind(b"\n", 0, fra) + 1
+        if line_start == fra or not self.buf[line_start : line_start + 1].isdigit():
+            return None
+        match = _PREFIX.match(self.buf, line_start, fra)
+        return _seconds(match[1]) if match is not None else None
