@@ -241,7 +241,7 @@ class _Parser:
                 region_start = line_end + 1
             nexts[which] = find(tokens[which], pos + 1)
         self._region(region_start, len(buf))
-        self.lines_before += buf.count(b"\n")
+        self.lines_before = self._line_no(len(buf)) - 1
         return self.out
 
     def _special(self, which: int, line_start: int, line_end: int) -> re.Match[bytes] | None:
@@ -279,13 +279,16 @@ class _Parser:
     def _region(self, start: int, end: int) -> None:
         """Progress lines (and noise) between two per-frame lines."""
         buf = self.buf
-        fra_count = buf.count(b"Fra:", start, end)
-        if fra_count == 0:
-            return
         first = buf.find(b"Fra:", start, end)
-        number = int(_FRA.match(buf, first)[1])  # type: ignore[index]
-        same = buf.count(b"Fra:%d " % number, start, end) + buf.count(b"Fra: %d " % number, start, end)
-        if same == fra_count:
+        if first < 0:
+            return
+        first_match = _FRA.match(buf, first)
+        last_match = _FRA.match(buf, buf.rfind(b"Fra:", start, end))
+        if first_match is None or last_match is None:
+            return
+        number = int(first_match[1])
+        # Frame numbers only move forward within one run, so equal ends mean one frame.
+        if int(last_match[1]) == number:
             self._frame_region(number, first, end)
             return
         # Rare: a frame that failed without a `Saved:` runs straight into the next one.
@@ -319,10 +322,20 @@ class _Parser:
         frame.last_line = self._line_no(last)
         frame.last_clock = self._clock_at(last)
 
-        peaks = _PEAK.findall(buf, start, end)
-        if peaks:
-            peak = max(_mib(value, unit) for value, unit in set(peaks))
-            frame.peak = peak if frame.peak is None else max(frame.peak, peak)
+        peak_at = buf.rfind(b"(Peak ", start, end)
+        if peak_at < 0:
+            peak_at = buf.rfind(b" Peak ", start, end)  # 2.x: `Mem:12.32M (0.00M, Peak 14.83M)`
+        close = buf.find(b")", peak_at, end) if peak_at >= 0 else -1
+        if close >= 0:
+            token = buf[peak_at + 1 : close + 1]
+            if buf.count(token, start, end) == buf.count(b"Peak ", start, end):
+                # One value all along, the usual case once a render settles: no per-line work.
+                match = _PEAK.match(token)
+                peak = _mib(match[1], match[2]) if match is not None else None
+            else:
+                peak = max(_mib(value, unit) for value, unit in set(_PEAK.findall(buf, start, end)))
+            if peak is not None:
+                frame.peak = peak if frame.peak is None else max(frame.peak, peak)
         elif frame.peak is None:
             mems = _MEM_5X.findall(buf, start, end)
             if mems:
