@@ -379,13 +379,17 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
     over the key columns and ids only; then the few duplicates are updated in place.
     """
     for key in (e.columns for e in spec.suite.expectations if e.type in quality.BATCH_LEVEL):
+        per_file = "_file_sha256" in key
         partition = ", ".join("_file_index" if c == "_file_sha256" else _quote(c) for c in key)
-        shown = ", ".join(c for c in key if not c.startswith("_")) + (" in this file" if "_file_sha256" in key else "")
+        shown = ", ".join(c for c in key if not c.startswith("_")) + (" in this file" if per_file else "")
+        # A batch-wide key may repeat across files: then name the file of the first copy.
+        first = "'line '" if per_file else "first_value(_file_name) OVER w || ' line '"
         con.execute(
             "UPDATE _judged SET _reason = d.reason FROM ("
-            "SELECT _file_index, _row_number, 'duplicate of line ' || first_value(_row_number) OVER w "
-            f"|| ' (same {shown})' AS reason FROM _judged WHERE _reason IS NULL "
-            f"WINDOW w AS (PARTITION BY {partition} ORDER BY _row_number) QUALIFY row_number() OVER w > 1"
+            f"SELECT _file_index, _row_number, 'duplicate of ' || {first} || first_value(_row_number) OVER w "
+            f"|| ' (same {shown})' AS reason FROM _judged JOIN _files USING (_file_index) WHERE _reason IS NULL "
+            f"WINDOW w AS (PARTITION BY {partition} ORDER BY _file_index, _row_number) "
+            "QUALIFY row_number() OVER w > 1"
             ") d WHERE _judged._file_index = d._file_index AND _judged._row_number = d._row_number"
         )
 
