@@ -15,6 +15,7 @@ So for every file: rows in raw + rows in quarantine = records in the file.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -26,11 +27,12 @@ import duckdb
 from pipelines.lib import landing, quality
 from pipelines.lib.landing import LandedFile
 
-ColumnKind = Literal["text", "number", "integer", "date", "timestamp", "boolean"]
+ColumnKind = Literal["text", "number", "integer", "measure", "date", "timestamp", "boolean"]
 SQL_TYPES: dict[ColumnKind, str] = {
     "text": "VARCHAR",
     "number": "DOUBLE",
     "integer": "BIGINT",
+    "measure": "DOUBLE",  # a number with an optional unit: `45 %`, `1139 MiB`, `404.99 W`
     "date": "DATE",
     "timestamp": "TIMESTAMPTZ",
     "boolean": "BOOLEAN",
@@ -44,17 +46,22 @@ MACROS = r"""
 -- CASE, so only short cells are compared; list_contains, not IN: DuckDB plans a constant
 -- IN-list as a join, once per use per row.
 CREATE OR REPLACE TEMP MACRO chart_unknown(s) AS
-    CASE WHEN s IS NULL THEN true WHEN length(s) > 6 THEN false
+    CASE WHEN s IS NULL THEN true WHEN regexp_full_match(s, '\s*\[.*\]\s*') THEN true WHEN length(s) > 6 THEN false
          ELSE list_contains(['', '-', '--', '—', '–', 'n/c', 'n/a', 'na', 'null', 'none'], lower(trim(s))) END;
 -- NaN, inf and overflowing literals are not numbers a chart prints.
 CREATE OR REPLACE TEMP MACRO nullif_nonfinite(x) AS CASE WHEN isfinite(x) THEN x END;
 -- Unknown markers fail the cast and come out NULL, so no chart_unknown() here.
 CREATE OR REPLACE TEMP MACRO chart_number(s) AS
     nullif_nonfinite(TRY_CAST(replace(replace(replace(replace(s, '$', ''), ',', ''), '%', ''), ' ', '') AS DOUBLE));
+-- nvidia-smi prints units after numbers (`45 %`, `1139 MiB`); its unknowns are bracketed.
+CREATE OR REPLACE TEMP MACRO measure_number(s) AS
+    nullif_nonfinite(TRY_CAST(regexp_extract(s, '^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*[A-Za-z%/]*\s*$', 1)
+                              AS DOUBLE));
 CREATE OR REPLACE TEMP MACRO iso_date(s) AS
     CASE WHEN regexp_full_match(trim(s), '\d{4}-\d{2}-\d{2}') THEN TRY_CAST(trim(s) AS DATE) END;
 CREATE OR REPLACE TEMP MACRO iso_timestamp(s) AS
-    CASE WHEN regexp_matches(trim(s), '^\d{4}-\d{2}-\d{2}') THEN TRY_CAST(trim(s) AS TIMESTAMPTZ) END;
+    -- ISO 8601, or nvidia-smi's `2026/11/24 23:57:28.661` (UTC)
+    CASE WHEN regexp_matches(trim(s), '^\d{4}[-/]\d{2}[-/]\d{2}') THEN TRY_CAST(trim(s) AS TIMESTAMPTZ) END;
 CREATE OR REPLACE TEMP MACRO chart_boolean(s) AS
     CASE WHEN list_contains(['true', 't', 'yes', 'y', '1'], lower(trim(s))) THEN true
          WHEN list_contains(['false', 'f', 'no', 'n', '0'], lower(trim(s))) THEN false END;
@@ -69,6 +76,7 @@ class Column:
     kind: ColumnKind = "text"
     required: bool = False  # the file's header must name it
     default: str | None = None  # SQL literal used when the cell is empty or the column absent
+    aliases: tuple[str, ...] = ()  # other header names for it (compared lower-case, units stripped)
 
     @property
     def sql_type(self) -> str:
@@ -88,9 +96,11 @@ class SourceSpec:
     name: str
     columns: tuple[Column, ...]
     formats: tuple[str, ...] = ("csv",)
-    derived: tuple[tuple[str, str], ...] = ()  # (column, SQL over typed columns) applied after typing
+    # (column, SQL over typed columns and `_file_name`) applied after typing
+    derived: tuple[tuple[str, str], ...] = ()
     rules: tuple[RowRule, ...] = ()
     depends_on: tuple[SourceSpec, ...] = ()  # sources its rules read (loaded first in a run)
+    no_header_reason: str = "the first line is not a header naming the columns"
 
     @property
     def suite(self) -> quality.Suite:
@@ -172,6 +182,23 @@ def detect_format(file: LandedFile, formats: Sequence[str]) -> str:
     return fmt
 
 
+def _header_key(name: str) -> str:
+    """`" utilization.gpu [%]"` -> `"utilization.gpu"`: case, spaces and a unit suffix do not matter."""
+    return re.sub(r"\s*\[[^\]]*\]$", "", name.strip()).strip().lower()
+
+
+def _match_header(spec: SourceSpec, header: list[str]) -> dict[str, str]:
+    """Spec column name -> the file's header name, by name or alias, in any order."""
+    by_key = {_header_key(h): h for h in header}
+    found = {}
+    for column in spec.columns:
+        for candidate in (column.name, *column.aliases):
+            if candidate.lower() in by_key:
+                found[column.name] = by_key[candidate.lower()]
+                break
+    return found
+
+
 class _Reader:
     """Reads one file into a temp table of text columns: _row_number, <columns>, _raw, _parse_error."""
 
@@ -223,16 +250,16 @@ class _Reader:
         except duckdb.Error as error:
             raise FileRejected(f"not readable as CSV: {str(error).splitlines()[0]}") from error
         header = [row[0] for row in con.execute(f"DESCRIBE {csv}").fetchall()]
-        by_name = {h.strip().lower(): h for h in header}
-        missing = [c for c in self.spec.required if c not in by_name]
+        found = _match_header(self.spec, header)
+        if not found:
+            raise FileRejected(f"{self.spec.no_header_reason} (first line: {', '.join(header)[:200]})")
+        missing = [c for c in self.spec.required if c not in found]
         if missing:
             raise FileRejected(
                 f"the header lacks required column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})"
             )
         cols = ", ".join(
-            f"{_quote(by_name[c.name])} AS {_quote(c.name)}"
-            if c.name in by_name
-            else f"NULL::VARCHAR AS {_quote(c.name)}"
+            f"{_quote(found[c.name])} AS {_quote(c.name)}" if c.name in found else f"NULL::VARCHAR AS {_quote(c.name)}"
             for c in self.spec.columns
         )
         rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()
@@ -286,6 +313,8 @@ def _parsed(column: Column) -> list[str]:
     parsed = [f"chart_unknown({c}) AS {_quote(column.name + '__unknown')}"]
     if column.kind in ("number", "integer"):
         parsed.append(f"chart_number({c}) AS {_quote(column.name + '__number')}")
+    if column.kind == "measure":
+        parsed.append(f"measure_number({c}) AS {_quote(column.name + '__number')}")
     return parsed
 
 
@@ -299,7 +328,7 @@ def _typed(column: Column) -> tuple[str, str]:
     match column.kind:
         case "text":
             value, error = f"CASE WHEN {known} THEN trim({c}) END", "NULL"
-        case "number":
+        case "number" | "measure":
             value = number
             error = f"CASE WHEN {known} AND {value} IS NULL THEN {shown} || ' is not a number' END"
         case "integer":
@@ -345,9 +374,9 @@ def judge_sql(spec: SourceSpec, landed: str) -> str:
     typed_names = ", ".join(_quote(c.name) for c in spec.columns)
     return f"""
         WITH parsed AS (
-            SELECT *, {", ".join(parsed)} FROM {landed}
+            SELECT *, {", ".join(parsed)} FROM {landed} JOIN _files USING (_file_index)
         ), typed AS (
-            SELECT _file_index, _row_number, _parse_error, {", ".join(typed_cols)}, {", ".join(errors)}
+            SELECT _file_index, _file_name, _row_number, _parse_error, {", ".join(typed_cols)}, {", ".join(errors)}
             FROM parsed
         ), derived AS (
             SELECT *{replace} FROM typed

@@ -1,4 +1,4 @@
-"""The render-farm landing sources (CONTRACTS.md §4); so far the farm manager's events."""
+"""The render-farm landing sources (CONTRACTS.md §4): farm events and nvidia-smi samples."""
 
 from __future__ import annotations
 
@@ -48,4 +48,33 @@ RENDER_EVENTS = SourceSpec(
     ),
 )
 
-SOURCES = (RENDER_EVENTS,)
+# `nvidia-smi --query-gpu=... --format=csv[,nounits]`: columns in any order, with or without
+# units, under the names nvidia-smi prints (the aliases). The worker is the file name's
+# first part: `<worker>__<anything>.csv`.
+GPU_METRICS = SourceSpec(
+    name="gpu_metrics",
+    formats=("csv",),
+    columns=(
+        Column("worker"),
+        Column("ts", "timestamp", required=True, aliases=("timestamp",)),
+        Column("gpu_index", "integer", aliases=("index",)),
+        Column("gpu_name", aliases=("name",)),
+        Column("gpu_uuid", aliases=("uuid",)),
+        Column("utilization_gpu_pct", "measure", required=True, aliases=("utilization.gpu",)),
+        Column("utilization_memory_pct", "measure", aliases=("utilization.memory",)),
+        Column("memory_used_mib", "measure", required=True, aliases=("memory.used",)),
+        Column("memory_total_mib", "measure", aliases=("memory.total",)),
+        Column("power_draw_w", "measure", required=True, aliases=("power.draw",)),
+        Column("power_limit_w", "measure", aliases=("power.limit", "enforced.power.limit")),
+        Column("temperature_gpu_c", "measure", aliases=("temperature.gpu",)),
+        Column("sm_clock_mhz", "measure", aliases=("clocks.current.sm", "clocks.sm")),
+    ),
+    derived=(("worker", "CASE WHEN contains(_file_name, '__') THEN split_part(_file_name, '__', 1) END"),),
+    rules=(RowRule("worker IS NULL", "'the file name does not name the worker (<worker>__<anything>.csv)'"),),
+    no_header_reason=(
+        "no header line: nvidia-smi output made with `noheader` cannot be read unambiguously "
+        "(columns may come in any order); export with --format=csv or csv,nounits"
+    ),
+)
+
+SOURCES = (RENDER_EVENTS, GPU_METRICS)
