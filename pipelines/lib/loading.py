@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import duckdb
@@ -101,6 +102,9 @@ class SourceSpec:
     rules: tuple[RowRule, ...] = ()
     depends_on: tuple[SourceSpec, ...] = ()  # sources its rules read (loaded first in a run)
     no_header_reason: str = "the first line is not a header naming the columns"
+    # For formats DuckDB cannot read (e.g. Blender logs): records of column -> value, each
+    # with its `_row_number`; a ValueError rejects the whole file with its message.
+    record_reader: Callable[[Path], Iterable[Mapping[str, object]]] | None = None
 
     @property
     def suite(self) -> quality.Suite:
@@ -209,6 +213,9 @@ class _Reader:
     def read(self, file: LandedFile, table: str) -> None:
         if file.size == 0:
             raise FileRejected("the file is empty")
+        if self.spec.record_reader is not None:
+            self._read_records(file, table)
+            return
         fmt = detect_format(file, self.spec.formats)
         path = _text(str(file.path))
         if fmt == "csv":
@@ -237,6 +244,30 @@ class _Reader:
                 f"FROM (SELECT from_json(content, '[\"json\"]') AS records FROM read_text({path}))",
                 table,
             )
+
+    def _read_records(self, file: LandedFile, table: str) -> None:
+        import pyarrow as pa
+
+        assert self.spec.record_reader is not None
+        names = [c.name for c in self.spec.columns]
+        columns: dict[str, list[str | None]] = {name: [] for name in ["_row_number", *names]}
+        try:
+            for record in self.spec.record_reader(file.path):
+                for name, values in columns.items():
+                    value = record.get(name)
+                    values.append(None if value is None else str(value))
+        except ValueError as error:
+            raise FileRejected(str(error)) from error
+        arrow = pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+        self.con.register("_records_arrow", arrow)
+        try:
+            cols = ", ".join(_quote(name) for name in names)
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT CAST(_row_number AS BIGINT) AS _row_number, "
+                f"{cols}, NULL::VARCHAR AS _raw, NULL::VARCHAR AS _parse_error FROM _records_arrow"
+            )
+        finally:
+            self.con.unregister("_records_arrow")
 
     def _read_csv(self, path: str, table: str) -> None:
         con = self.con

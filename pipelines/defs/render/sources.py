@@ -1,7 +1,11 @@
-"""The render-farm landing sources (CONTRACTS.md §4): farm events and nvidia-smi samples."""
+"""The render-farm landing sources (CONTRACTS.md §4): farm events, Blender logs, nvidia-smi samples."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipelines.defs.render.blender_log import parse_file, parse_log_name
 from pipelines.lib.loading import Column, RowRule, SourceSpec
 
 _FRAME_EVENTS = "('frame_started', 'frame_finished', 'frame_failed')"
@@ -77,4 +81,58 @@ GPU_METRICS = SourceSpec(
     ),
 )
 
-SOURCES = (RENDER_EVENTS, GPU_METRICS)
+
+def _frames(path: Path) -> Iterator[dict[str, object]]:
+    """One record per frame of a Blender log; film, shot, worker and job come from its name."""
+    name = parse_log_name(path.name)  # a ValueError rejects the file with its message
+    for frame in parse_file(path):
+        yield {
+            "_row_number": frame.first_line,
+            "film_id": name.film_id,
+            "shot": name.shot,
+            "worker": name.worker,
+            "job_id": name.job_id,
+            **{field: getattr(frame, field) for field in _FRAME_FIELDS},
+        }
+
+
+_FRAME_FIELDS = (
+    "frame",
+    "status",
+    "render_seconds",
+    "saving_seconds",
+    "peak_memory_mib",
+    "samples_done",
+    "samples_total",
+    "output_path",
+    "engine",
+    "blender_version",
+    "last_line",
+)
+
+# Blender command-line render logs, one row per frame (rendered or failed), `_row_number`
+# being the frame's first line in the log.
+RENDER_LOGS = SourceSpec(
+    name="render_logs",
+    formats=("log",),
+    columns=(
+        Column("film_id"),
+        Column("shot"),
+        Column("worker"),
+        Column("job_id"),
+        Column("frame", "integer"),
+        Column("status"),
+        Column("render_seconds", "number"),
+        Column("saving_seconds", "number"),
+        Column("peak_memory_mib", "number"),
+        Column("samples_done", "integer"),
+        Column("samples_total", "integer"),
+        Column("output_path"),
+        Column("engine"),
+        Column("blender_version"),
+        Column("last_line", "integer"),
+    ),
+    record_reader=_frames,
+)
+
+SOURCES = (RENDER_EVENTS, RENDER_LOGS, GPU_METRICS)
