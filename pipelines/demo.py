@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipelines.demo_data import seed_box_office
+from pipelines.demo_render import seed_render
 from pipelines.lib import query
 from pipelines.settings import load_settings
 
@@ -17,6 +18,13 @@ SUMMARY_QUERIES = {
                break_even_share, total_worldwide_gross_usd
         FROM production_model_comparison ORDER BY production_model""",
 }
+# Shown once the render marts are published (they arrive with the render-farm models).
+RENDER_QUERIES = {
+    "Render efficiency per shot (a farm's week)": """
+        SELECT film_id, shot, frames_rendered, frames_failed, render_hours, render_cost_usd,
+               cost_per_frame_usd, failure_waste_share, avg_gpu_utilization_pct
+        FROM render_efficiency ORDER BY film_id, shot""",
+}
 
 
 def run_demo(*, scale: int = 1, seed: int = 7) -> int:
@@ -24,12 +32,15 @@ def run_demo(*, scale: int = 1, seed: int = 7) -> int:
 
     settings = load_settings()
     written = seed_box_office(settings.landing_dir, scale=scale, seed=seed)
+    written += seed_render(settings.landing_dir, scale=scale, seed=seed)
     print(f"seeded {len(written)} files into {settings.landing_dir}")
     outcome = run_once()
     print(outcome.render())
     if not outcome.published:
         return 1
-    for title, sql in SUMMARY_QUERIES.items():
+    published = set(outcome.publish[2]) if outcome.publish else set()
+    queries = SUMMARY_QUERIES | (RENDER_QUERIES if "render_efficiency" in published else {})
+    for title, sql in queries.items():
         columns, rows = query.run_sql(sql)
         print(f"\n{title}\n{query.table(columns, rows)}")
     print('\nTry: .venv/bin/backlot sql "select * from film_capital_efficiency"  |  .venv/bin/backlot status')
