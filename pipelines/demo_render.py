@@ -175,7 +175,8 @@ def _frame_lines(frame: int, seconds: float, samples: int, *, saved: bool, path:
         elapsed = seconds * step / 8
         lines.append(
             f"Fra:{frame} Mem:18.13M (Peak {peak:.2f}M) | Time:{_clock(elapsed)} | "
-            f"Remaining:{_clock(seconds - elapsed)} | Mem:8.67M, Peak:8.67M | Scene, ViewLayer | Sample {done}/{samples}"
+            f"Remaining:{_clock(seconds - elapsed)} | Mem:8.67M, Peak:8.67M | Scene, ViewLayer | "
+            f"Sample {done}/{samples}"
         )
     if saved:
         lines += [
