@@ -1,0 +1,178 @@
+with
+
+events as (
+
+    select * from {{ ref('stg_render__events') }}
+
+),
+
+log_frames as (
+
+    select * from {{ ref('stg_render__log_frames') }}
+
+),
+
+gpu_samples as (
+
+    select worker, gpu_index, gpu_name, sampled_at from {{ ref('stg_render__gpu_samples') }}
+
+),
+
+gpu_rates as (
+
+    select * from {{ ref('stg_render__gpu_rates') }}
+
+),
+
+-- Events may arrive out of order, so attempts are paired by time, not arrival: an
+-- attempt starts at the latest frame_started of its job, frame and worker since the
+-- previous attempt there ended (none if the farm never said).
+frame_events as (
+
+    select
+        *,
+        max(case when event_type = 'frame_started' then occurred_at end)
+            over (frame_history rows between unbounded preceding and current row)
+            as last_started_at,
+        max(case when event_type <> 'frame_started' then occurred_at end)
+            over (frame_history rows between unbounded preceding and 1 preceding)
+            as previous_ended_at
+    from events
+    where event_type in ('frame_started', 'frame_finished', 'frame_failed')
+    window frame_history as (
+        partition by job_id, frame, worker
+        order by occurred_at, event_type <> 'frame_started', event_id
+    )
+
+),
+
+event_attempts as (
+
+    select
+        event_id as attempt_id,
+        film_id,
+        shot,
+        job_id,
+        worker,
+        gpu_model,
+        case when event_type = 'frame_finished' then 'rendered' else 'failed' end as status,
+        'render_events' as source,
+        frame,
+        render_seconds,
+        case when event_type = 'frame_finished' then megapixels end as megapixels,
+        usd_per_hour,
+        case
+            when previous_ended_at is null or last_started_at > previous_ended_at
+                then last_started_at
+        end as started_at,
+        occurred_at as finished_at
+    from frame_events
+    where event_type in ('frame_finished', 'frame_failed')
+
+),
+
+-- A job the farm manager reported frame by frame is not counted again from its log.
+log_attempts as (
+
+    select
+        'log:' || log_frames._file_name || ':' || log_frames._row_number as attempt_id,
+        log_frames.film_id,
+        log_frames.shot,
+        log_frames.job_id,
+        log_frames.worker,
+        null::varchar as gpu_model,
+        log_frames.status,
+        'render_logs' as source,
+        log_frames.frame,
+        log_frames.render_seconds,
+        null::double as megapixels,
+        null::double as usd_per_hour,
+        null::timestamptz as started_at,
+        null::timestamptz as finished_at
+    from log_frames
+    anti join event_attempts
+        on log_frames.job_id = event_attempts.job_id and log_frames.frame = event_attempts.frame
+
+),
+
+attempts as (
+
+    select * from event_attempts
+    union all by name
+    select * from log_attempts
+
+),
+
+-- The GPU nvidia-smi last reported on each worker names the GPU when the farm did not.
+worker_gpus as (
+
+    select worker, gpu_name
+    from gpu_samples
+    where gpu_name is not null
+    qualify row_number() over (partition by worker order by sampled_at desc, gpu_index) = 1
+
+),
+
+attempts_with_gpu as (
+
+    select
+        attempts.* replace (coalesce(attempts.gpu_model, worker_gpus.gpu_name) as gpu_model),
+        (coalesce(attempts.finished_at, attempts.started_at) at time zone 'UTC')::date
+            as rated_on
+    from attempts
+    left join worker_gpus on attempts.worker = worker_gpus.worker
+
+),
+
+-- The model's rate beats the default; either in effect on the attempt's day, else the
+-- latest one (attempts with no date, or older than the rate card).
+rated_attempts as (
+
+    select
+        attempts_with_gpu.*,
+        gpu_rates.usd_per_hour as card_usd_per_hour,
+        gpu_rates.gpu_model_key as card_gpu_model_key
+    from attempts_with_gpu
+    left join gpu_rates
+        on gpu_rates.gpu_model_key in ({{ gpu_model_key('attempts_with_gpu.gpu_model') }}, 'default')
+    qualify row_number() over (
+        partition by attempts_with_gpu.attempt_id
+        order by
+            gpu_rates.gpu_model_key = 'default',
+            attempts_with_gpu.rated_on >= gpu_rates.effective_from
+            and (attempts_with_gpu.rated_on < gpu_rates.effective_until or gpu_rates.effective_until is null)
+            desc nulls last,
+            gpu_rates.effective_from desc
+    ) = 1
+
+),
+
+final as (
+
+    select
+        attempt_id,
+        film_id,
+        shot,
+        job_id,
+        worker,
+        gpu_model,
+        status,
+        source,
+        case
+            when usd_per_hour is not null then 'event'
+            when card_gpu_model_key = 'default' then 'default'
+            when card_gpu_model_key is not null then 'rate_card'
+        end as usd_per_hour_source,
+        frame,
+        render_seconds,
+        megapixels,
+        coalesce(usd_per_hour, card_usd_per_hour) as usd_per_hour,
+        render_seconds / 3600 * coalesce(usd_per_hour, card_usd_per_hour) as render_cost_usd,
+        started_at,
+        finished_at
+
+    from rated_attempts
+
+)
+
+select * from final
