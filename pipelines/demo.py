@@ -24,6 +24,11 @@ RENDER_QUERIES = {
         SELECT film_id, shot, frames_rendered, frames_failed, render_hours, render_cost_usd,
                cost_per_frame_usd, failure_waste_share, avg_gpu_utilization_pct
         FROM render_efficiency ORDER BY film_id, shot""",
+    "Render spend against budget and gross": """
+        SELECT film_id, production_model, production_budget_usd, render_cost_usd,
+               render_cost_share_of_budget, worldwide_gross_usd, gross_per_render_dollar
+        FROM production_efficiency WHERE render_cost_usd IS NOT NULL
+        ORDER BY gross_per_render_dollar DESC NULLS LAST""",
 }
 
 
