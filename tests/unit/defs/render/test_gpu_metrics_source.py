@@ -7,7 +7,8 @@ from pathlib import Path
 from pipelines.defs.render.sources import GPU_METRICS
 from tests.unit.conftest import Lake
 
-FIXTURE = Path(__file__).resolve().parents[5] / "shared" / "fixtures" / "render" / "nvidia-smi-h100-idle.csv"
+# A real capture (copied from shared/fixtures so the suite needs nothing outside the repo).
+FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "render" / "nvidia-smi-h100-idle.csv"
 
 
 def test_the_real_capture_with_units_loads(lake: Lake) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 from pipelines.defs.render.sources import RENDER_EVENTS
 from tests.unit.conftest import Lake
 
-FIXTURE = Path(__file__).resolve().parents[5] / "shared" / "fixtures" / "render" / "farm_events_example.jsonl"
+# Copied from shared/fixtures so the suite needs nothing outside the repo.
+FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "render" / "farm_events_example.jsonl"
 
 
 def _event(event_id: str, event_type: str, ts: str, **fields: object) -> str:
