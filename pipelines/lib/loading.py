@@ -349,31 +349,30 @@ def _parsed(column: Column) -> list[str]:
     return parsed
 
 
+# Per kind: the typed value (over the parsed row) and what a cell that is neither unknown
+# nor parseable is called in its quarantine reason. `{c}` is the cell, `{n}` its number.
+PARSERS: dict[ColumnKind, tuple[str, str | None]] = {
+    "text": ("trim({c})", None),
+    "number": ("{n}", "is not a number"),
+    "measure": ("{n}", "is not a number"),
+    "integer": ("CASE WHEN {n} = trunc({n}) THEN TRY_CAST({n} AS BIGINT) END", "is not a whole number"),
+    "date": ("iso_date({c})", "is not an ISO 8601 date (YYYY-MM-DD)"),
+    "timestamp": ("iso_timestamp({c})", "is not an ISO 8601 timestamp"),
+    "boolean": ("chart_boolean({c})", "is not true or false"),
+}
+
+
 def _typed(column: Column) -> tuple[str, str]:
     """(typed SQL, parse-error SQL) over the parsed row; unknown cells take the default."""
     name = column.name
     c = _quote(name)
     known = f"NOT {_quote(name + '__unknown')}"
-    number = _quote(name + "__number")
-    shown = f"'{name} ''' || {c} || ''''"
-    match column.kind:
-        case "text":
-            value, error = f"CASE WHEN {known} THEN trim({c}) END", "NULL"
-        case "number" | "measure":
-            value = number
-            error = f"CASE WHEN {known} AND {value} IS NULL THEN {shown} || ' is not a number' END"
-        case "integer":
-            value = f"CASE WHEN {number} = trunc({number}) THEN TRY_CAST({number} AS BIGINT) END"
-            error = f"CASE WHEN {known} AND {value} IS NULL THEN {shown} || ' is not a whole number' END"
-        case "date":
-            value = f"iso_date({c})"
-            error = f"CASE WHEN {known} AND {value} IS NULL THEN {shown} || ' is not an ISO 8601 date (YYYY-MM-DD)' END"
-        case "timestamp":
-            value = f"iso_timestamp({c})"
-            error = f"CASE WHEN {known} AND {value} IS NULL THEN {shown} || ' is not an ISO 8601 timestamp' END"
-        case "boolean":
-            value = f"chart_boolean({c})"
-            error = f"CASE WHEN {known} AND {value} IS NULL THEN {shown} || ' is not true or false' END"
+    template, problem = PARSERS[column.kind]
+    value = template.format(c=c, n=_quote(name + "__number"))
+    if problem is None:
+        value, error = f"CASE WHEN {known} THEN {value} END", "NULL"
+    else:
+        error = f"CASE WHEN {known} AND {value} IS NULL THEN '{name} ''' || {c} || ''' {problem}' END"
     if column.default is not None:
         value = f"coalesce({value}, {column.default})"
     return value, error
@@ -644,22 +643,4 @@ def _insert_loads(con: duckdb.DuckDBPyConnection, source: str, report: LoadRepor
 def _record_quality(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
     result = report.quality
     assert result is not None
-    record_quality(con, f"raw.{report.source}", result, report.run_id)
-
-
-def record_quality(con: duckdb.DuckDBPyConnection, target: str, result: quality.SuiteResult, run_id: str) -> None:
-    con.execute(
-        "INSERT INTO meta.quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
-        [
-            result.suite,
-            target,
-            result.success,
-            result.evaluated,
-            result.failed,
-            result.engine_error,
-            result.rows_checked,
-            result.rows_validated_by_gx,
-            "; ".join(result.failures) or None,
-            run_id,
-        ],
-    )
+    quality.record(con, f"raw.{report.source}", result, report.run_id)

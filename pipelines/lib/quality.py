@@ -258,3 +258,22 @@ def _validate_with_gx(suite: Suite, frame: Any) -> dict[int, str]:
         if not item.success:
             failures[index] = f"{(item.result or {}).get('unexpected_count')} unexpected"
     return failures
+
+
+def record(con: duckdb.DuckDBPyConnection, target: str, result: SuiteResult, run_id: str) -> None:
+    """One row in meta.quality_results for one suite run."""
+    con.execute(
+        "INSERT INTO meta.quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+        [
+            result.suite,
+            target,
+            result.success,
+            result.evaluated,
+            result.failed,
+            result.engine_error,
+            result.rows_checked,
+            result.rows_validated_by_gx,
+            "; ".join(result.failures) or None,
+            run_id,
+        ],
+    )

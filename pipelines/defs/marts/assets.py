@@ -1,6 +1,7 @@
 """dbt (staging -> intermediate -> audit) and the publish step that exposes audited marts."""
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -40,8 +41,6 @@ class LakeTranslator(DagsterDbtTranslator):
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, lakehouse: LakehouseResource) -> Iterator[Any]:
     """Staging, intermediate and audit models with their dbt tests."""
-    import os
-
     settings = lakehouse.settings()
     os.environ.update(profile_env(settings))
     settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,6 @@ import dagster as dg
 
 from pipelines.defs.marts.assets import MARTS
 from pipelines.lib import quality
-from pipelines.lib.loading import record_quality
 from pipelines.lib.resources import LakehouseResource
 
 CHECK = "quality_suite"
@@ -31,7 +30,7 @@ def mart_quality_checks(
     try:
         for mart in MARTS:
             result = quality.run_suite(con, quality.load_suite("audit", mart), f"lake.audit.{mart}")
-            record_quality(con, f"audit.{mart}", result, context.run.run_id)
+            quality.record(con, f"audit.{mart}", result, context.run.run_id)
             yield dg.AssetCheckResult(
                 asset_key=dg.AssetKey(["audit", mart]),
                 check_name=CHECK,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from pipelines.defs.box_office.sources import FILMS
-from pipelines.lib import loading, publish, query
+from pipelines.lib import publish, quality, query
 from pipelines.lib.quality import SuiteResult
 
 COLUMNS = ["film_id", "release_date", "budget", "roi", "note"]
@@ -106,13 +106,13 @@ def test_status_lists_a_check_until_its_latest_run_passes(lake: Any) -> None:
     failed = SuiteResult(
         "audit.league", False, 3, 1, 10, 10, failures=["expect_x(column=roi): 2 rows (DuckDB, all rows)"]
     )
-    loading.record_quality(lake.con, "audit.league", failed, "run-1")
+    quality.record(lake.con, "audit.league", failed, "run-1")
 
     [check] = query.status()["failing_checks"]
     assert (check["target"], check["details"]) == ("audit.league", "expect_x(column=roi): 2 rows (DuckDB, all rows)")
     assert "audit.league: expect_x(column=roi): 2 rows" in query.render_status(query.status())
 
-    loading.record_quality(lake.con, "audit.league", SuiteResult("audit.league", True, 3, 0, 10, 10), "run-2")
+    quality.record(lake.con, "audit.league", SuiteResult("audit.league", True, 3, 0, 10, 10), "run-2")
     assert query.status()["failing_checks"] == []
 
 
