@@ -78,10 +78,15 @@ class Column:
     required: bool = False  # the file's header must name it
     default: str | None = None  # SQL literal used when the cell is empty or the column absent
     aliases: tuple[str, ...] = ()  # other header names for it (compared lower-case, units stripped)
+    path: str | None = None  # JSON path in a record (default `$."<name>"`)
 
     @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.kind]
+
+    @property
+    def json_path(self) -> str:
+        return self.path or f'$."{self.name}"'
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,21 @@ class RowRule:
 
     broken: str
     reason: str  # SQL text expression
+
+
+@dataclass(frozen=True)
+class JsonDocument:
+    """Files that each hold one JSON document (an API response) with a list of records in it.
+
+    The SQL sees `_doc` (the parsed document), `_body` (the response inside any envelope),
+    `_file_name` and, in `reject`, the document-level `fields` by name. A file is loaded
+    whole or rejected whole: a body of the wrong kind is never half-loaded.
+    """
+
+    body: str  # SQL: the response inside the document (e.g. unwrapping an envelope)
+    records: str  # JSON path in the body to the array of records
+    fields: tuple[tuple[str, str], ...]  # (column, SQL) taken from the document, not the record
+    reject: str  # SQL: why the whole file cannot be loaded, or NULL
 
 
 @dataclass(frozen=True)
@@ -105,6 +125,13 @@ class SourceSpec:
     # For formats DuckDB cannot read (e.g. Blender logs): records of column -> value, each
     # with its `_row_number`; a ValueError rejects the whole file with its message.
     record_reader: Callable[[Path], Iterable[Mapping[str, object]]] | None = None
+    # For API responses: one JSON document per file, its records read in one query per batch.
+    document: JsonDocument | None = None
+
+    @property
+    def record_label(self) -> str:
+        """What `_row_number` counts, as quarantine messages name it."""
+        return "item" if self.document is not None else "line"
 
     @property
     def suite(self) -> quality.Suite:
@@ -315,15 +342,21 @@ class _Reader:
             f"FROM {rejects}"
         )
 
-    def _read_json_records(self, records_sql: str, table: str) -> None:
-        paths = ", ".join(_text(f'$."{c.name}"') for c in self.spec.columns)
+    def _read_json_records(self, records_sql: str, table: str, *, from_document: Sequence[str] = ()) -> None:
+        """Text columns from JSON records; `from_document` columns come from `records_sql` itself."""
+        extracted = [c for c in self.spec.columns if c.name not in from_document]
+        paths = ", ".join(_text(c.json_path) for c in extracted)
+        index = {c.name: i for i, c in enumerate(extracted, 1)}
         cols = ", ".join(
-            f"CASE WHEN _ok THEN _values[{i}] END AS {_quote(c.name)}" for i, c in enumerate(self.spec.columns, 1)
+            f"CASE WHEN _ok THEN {_quote(c.name) if c.name in from_document else f'_values[{index[c.name]}]'} END "
+            f"AS {_quote(c.name)}"
+            for c in self.spec.columns
         )
+        leading = "_file_index, " if from_document else ""
         try:
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                f"SELECT _row_number, {cols}, CASE WHEN NOT _ok THEN _record END AS _raw, "
+                f"SELECT {leading}_row_number, {cols}, CASE WHEN NOT _ok THEN _record END AS _raw, "
                 "CASE WHEN NOT json_valid(_record) THEN 'the record is not valid JSON' "
                 "WHEN NOT _ok THEN 'the record is a JSON ' || "
                 "lower(CASE WHEN json_valid(_record) THEN json_type(_record) END) || ', not an object' "
@@ -336,6 +369,54 @@ class _Reader:
             )
         except duckdb.Error as error:
             raise FileRejected(f"not readable as JSON: {str(error).splitlines()[0]}") from error
+
+    def read_documents(self, files: Sequence[tuple[int, LandedFile]], table: str) -> dict[int, str]:
+        """Read every file of the batch as one JSON document each, in one query; return the rejected.
+
+        Per file (index -> reason) what makes it unloadable as a whole; the records of the
+        others land in `table` with their `_file_index`, `_row_number` = position in the array.
+        """
+        document = self.spec.document
+        assert document is not None
+        con = self.con
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _document_files (_file_index INTEGER, path VARCHAR, _file_name VARCHAR)"
+        )
+        _insert_values(con, "_document_files", [(i, str(f.path), f.name) for i, f in files])
+        fields = ", ".join(f"{sql} AS {_quote(name)}" for name, sql in document.fields)
+        paths = ", ".join(_text(str(f.path)) for _, f in files)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _documents AS
+            WITH texts AS (
+                SELECT f._file_index, f._file_name, t.content, json_valid(t.content) AS _valid
+                FROM read_text([{paths}]) t JOIN _document_files f ON t.filename = f.path
+            ), docs AS (
+                SELECT *, CASE WHEN _valid THEN content::JSON END AS _doc FROM texts
+            ), bodies AS (
+                SELECT *, CASE WHEN json_type(_doc) = 'OBJECT' THEN {document.body} END AS _body FROM docs
+            ), fielded AS (
+                SELECT _file_index, _file_name, _valid, _doc, _body, {fields} FROM bodies
+            )
+            SELECT *, CASE
+                WHEN NOT _valid THEN 'not valid JSON (truncated or malformed); nothing in it was loaded'
+                WHEN json_type(_doc) <> 'OBJECT' THEN 'expected one JSON object (an API response), found a JSON '
+                    || lower(json_type(_doc))
+                ELSE ({document.reject}) END AS _reject
+            FROM fielded"""
+        )
+        rejected = dict(con.execute("SELECT _file_index, _reject FROM _documents WHERE _reject IS NOT NULL").fetchall())
+        names = [name for name, _ in document.fields]
+        carried = ", ".join(_quote(name) for name in names)
+        self._read_json_records(
+            # a JSON null element stays a record (and is quarantined), it does not vanish
+            f"SELECT _file_index, generate_subscripts(_records, 1) AS _row_number, "
+            f"coalesce(unnest(_records), 'null') AS _record, {carried} FROM ("
+            f"SELECT *, from_json(json_extract(_body, {_text(document.records)}), '[\"json\"]') AS _records "
+            "FROM _documents WHERE _reject IS NULL)",
+            table,
+            from_document=names,
+        )
+        return rejected
 
 
 def _parsed(column: Column) -> list[str]:
@@ -442,7 +523,8 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
         partition = ", ".join("_file_index" if c == "_file_sha256" else _quote(c) for c in key)
         shown = ", ".join(c for c in key if not c.startswith("_")) + (" in this file" if per_file else "")
         # A batch-wide key may repeat across files: then name the file of the first copy.
-        first = "'line '" if per_file else "first_value(_file_name) OVER w || ' line '"
+        label = spec.record_label
+        first = f"'{label} '" if per_file else f"first_value(_file_name) OVER w || ' {label} '"
         con.execute(
             "UPDATE _judged SET _reason = d.reason FROM ("
             f"SELECT _file_index, _row_number, 'duplicate of ' || {first} || first_value(_row_number) OVER w "
@@ -491,14 +573,33 @@ def load_batch(
     con.execute("CREATE OR REPLACE TEMP TABLE _files (_file_index INTEGER, _file_sha256 VARCHAR, _file_name VARCHAR)")
     landed_tables = []
     rejected: list[FileOutcome] = []
-    for index, file in enumerate(to_read):
-        try:
-            reader.read(file, f"_landed_{index}")
-        except FileRejected as why:
-            rejected.append(FileOutcome(file, "rejected", detail=str(why)))
-            continue
-        landed_tables.append(f"SELECT {index} AS _file_index, * FROM _landed_{index}")
-        con.execute("INSERT INTO _files VALUES (?, ?, ?)", [index, file.sha256, file.name])
+    if spec.document is not None:
+        readable = []
+        for index, file in enumerate(to_read):
+            if file.size == 0:
+                rejected.append(FileOutcome(file, "rejected", detail="the file is empty"))
+            elif file.path.suffix.lower() != ".json":
+                rejected.append(FileOutcome(file, "rejected", detail="expected a .json file holding one API response"))
+            else:
+                readable.append((index, file))
+        why_not = reader.read_documents(readable, "_landed_documents") if readable else {}
+        rejected += [
+            FileOutcome(file, "rejected", detail=why_not[index]) for index, file in readable if index in why_not
+        ]
+        loaded = [(index, file) for index, file in readable if index not in why_not]
+        if loaded:
+            landed_tables.append("SELECT * FROM _landed_documents")
+    else:
+        loaded = []
+        for index, file in enumerate(to_read):
+            try:
+                reader.read(file, f"_landed_{index}")
+            except FileRejected as why:
+                rejected.append(FileOutcome(file, "rejected", detail=str(why)))
+                continue
+            landed_tables.append(f"SELECT {index} AS _file_index, * FROM _landed_{index}")
+            loaded.append((index, file))
+    _insert_values(con, "_files", [(i, f.sha256, f.name) for i, f in loaded])
     report.stages["read"] = time.perf_counter() - started
 
     if not landed_tables:
@@ -542,14 +643,12 @@ def load_batch(
             "FROM _judged GROUP BY ALL"
         ).fetchall()
     }
-    for index, file in enumerate(to_read):
-        if any(r.file is file for r in rejected):
-            continue
+    for index, file in loaded:
         good, bad = counts.get(index, (0, 0))
         report.files.append(FileOutcome(file, "loaded", good, bad))
     report.files += rejected
     report.sample_reasons = [
-        f"{name} line {line}: {reason}"
+        f"{name} {spec.record_label} {line}: {reason}"
         for name, line, reason in con.execute(
             "SELECT _file_name, _row_number, _reason FROM _judged JOIN _files USING (_file_index) "
             "WHERE _reason IS NOT NULL "
@@ -570,6 +669,13 @@ def load_batch(
     _drop_batch_tables(con)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _insert_values(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[int, str, str]]) -> None:
+    """One INSERT for a batch's file list (executemany costs a statement per file)."""
+    if rows:
+        values = ", ".join(f"({index}, {_text(a)}, {_text(b)})" for index, a, b in rows)
+        con.execute(f"INSERT INTO {table} VALUES {values}")
 
 
 def _drop_batch_tables(con: duckdb.DuckDBPyConnection) -> None:
