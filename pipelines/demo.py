@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipelines.demo_data import seed_box_office
 from pipelines.demo_render import seed_render
+from pipelines.demo_social import seed_social
 from pipelines.lib import query
 from pipelines.settings import load_settings
 
@@ -31,6 +32,21 @@ RENDER_QUERIES = {
         ORDER BY gross_per_render_dollar DESC NULLS LAST""",
 }
 
+# Shown once the social marts are published.
+SOCIAL_QUERIES = {
+    "Social momentum on YouTube (linked videos; channel statistics apart)": """
+        SELECT film_id, min(date) AS first_seen, max(views) AS views, max(views_delta) AS best_day_gain,
+               arg_max(date, views_delta) AS best_day, max(engagement_rate) AS peak_engagement,
+               max(channel_subscribers) AS channel_subscribers
+        FROM social_momentum WHERE platform = 'youtube' GROUP BY film_id ORDER BY views DESC NULLS LAST""",
+    "Audience conversion beside capital efficiency": """
+        SELECT f.title, f.production_model AS model, f.production_budget_usd AS budget_usd,
+               p.pre_release_views, f.worldwide_gross_usd AS worldwide_usd,
+               p.gross_per_1k_pre_release_views AS gross_per_1k_views, f.roi_multiple AS roi
+        FROM production_efficiency p JOIN film_capital_efficiency f USING (film_id)
+        WHERE p.pre_release_views IS NOT NULL ORDER BY f.roi_multiple DESC NULLS LAST""",
+}
+
 
 def run_demo(*, scale: int = 1, seed: int = 7) -> int:
     from pipelines.run import run_once
@@ -38,6 +54,7 @@ def run_demo(*, scale: int = 1, seed: int = 7) -> int:
     settings = load_settings()
     written = seed_box_office(settings.landing_dir, scale=scale, seed=seed)
     written += seed_render(settings.landing_dir, scale=scale, seed=seed)
+    written += seed_social(settings.landing_dir, seed=seed)
     print(f"seeded {len(written)} files into {settings.landing_dir}")
     outcome = run_once()
     print(outcome.render())
@@ -45,6 +62,7 @@ def run_demo(*, scale: int = 1, seed: int = 7) -> int:
         return 1
     published = set(outcome.publish[2]) if outcome.publish else set()
     queries = SUMMARY_QUERIES | (RENDER_QUERIES if "render_efficiency" in published else {})
+    queries |= SOCIAL_QUERIES if "social_momentum" in published else {}
     for title, sql in queries.items():
         columns, rows = query.run_sql(sql)
         print(f"\n{title}\n{query.table(columns, rows)}")

@@ -324,7 +324,7 @@ def seed_box_office(landing_dir: Path, *, scale: int = 1, seed: int = 7, today: 
 
     written: list[Path] = []
     for path, text in outputs:
-        _write_atomic(path, text)
+        write_atomic(path, text)
         written.append(path)
     return written
 
@@ -812,7 +812,7 @@ def _festival_json(films: list[Film]) -> str:
 # --- writing -----------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> Path:
     """Write to `<name>.tmp` and rename it: the pipeline ignores .tmp files, so it sees whole files only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
@@ -823,3 +823,4 @@ def _write_atomic(path: Path, text: str) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    return path

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 from pipelines import lakehouse
 from pipelines.settings import load_settings
+from pipelines.sources import SOURCES
+
+QUARANTINE_SHOWN_PER_FILE = 3
 
 
 @dataclass
@@ -43,7 +46,7 @@ class RunOutcome:
         else:
             lines.append("files: no new files")
         if self.quarantine:
-            lines.append("quarantined (first of each file; all in quarantine.<source>):")
+            lines.append(f"quarantined (first {QUARANTINE_SHOWN_PER_FILE} of each file; all in quarantine.<source>):")
             lines += [f"  {q}" for q in self.quarantine]
         for check in self.failed_checks:
             lines.append(f"FAILED CHECK {check}")
@@ -119,12 +122,14 @@ def _outcome(run_id: str, success: bool, failed_steps: list[str], failed_checks:
         ).fetchall()
         quarantine = []
         for (source,) in con.execute("SELECT DISTINCT source FROM meta.loads WHERE run_id = ?", [run_id]).fetchall():
+            label = SOURCES[source].record_label if source in SOURCES else "line"
             quarantine += [
-                f"{source}: {name} line {line}: {reason}" if line else f"{source}: {name}: {reason}"
+                f"{source}: {name} {label} {line}: {reason}" if line else f"{source}: {name}: {reason}"
                 for name, line, reason in con.execute(
                     f"SELECT q._file_name, q._row_number, q._reason FROM quarantine.{source} q "
                     "JOIN meta.loads l ON l.file_sha256 = q._file_sha256 AND l.run_id = ? "
-                    "ORDER BY q._file_name, q._row_number NULLS FIRST LIMIT 25",
+                    f"QUALIFY row_number() OVER (PARTITION BY q._file_name ORDER BY q._row_number NULLS FIRST) "
+                    f"<= {QUARANTINE_SHOWN_PER_FILE} ORDER BY q._file_name, q._row_number NULLS FIRST LIMIT 25",
                     [run_id],
                 ).fetchall()
             ]

@@ -84,6 +84,8 @@ def render(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return "∅"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"  # view counts and row counts read better grouped
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.3g}" if abs(value) < 10 else f"{value:,.1f}"
     return str(_plain(value))
