@@ -42,8 +42,11 @@ dev: $(INSTALLED)  ## the Dagster UI on http://127.0.0.1:3000 over ./.backlot
 	mkdir -p .backlot/dagster
 	DAGSTER_HOME=$(abspath .backlot/dagster) $(VENV)/bin/dagster dev -w workspace.yaml
 
-bench: $(INSTALLED)  ## benchmarks against bare DuckDB (prints figures; minutes)
+bench: $(INSTALLED)  ## benchmarks against bare DuckDB (prints figures; about half an hour)
 	$(PY) bench/ingest_box_office.py
+	$(PY) bench/ingest_render.py
+	$(PY) bench/parse_blender_log.py
+	$(PY) bench/ingest_social.py
 
 clean:  ## remove the demo home and build artefacts (keeps .venv)
 	rm -rf .backlot dbt_project/target dbt_project/logs

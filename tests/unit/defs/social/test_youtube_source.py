@@ -198,3 +198,33 @@ def test_the_same_observation_in_another_file_is_a_duplicate_and_order_does_not_
     assert lake.scalar("SELECT _reason FROM quarantine.youtube") == (
         "duplicate observation: v1 at 2026-06-20 09:00:00+00 was already loaded"
     )
+
+
+def test_pages_of_one_fetch_load_side_by_side_and_the_envelope_time_wins_over_the_name(lake: Lake) -> None:
+    page_1 = _videos(_video("v1", viewCount="1"), nextPageToken="CAEQAA")
+    page_2 = _videos(_video("v2", viewCount="2"))
+    lake.load(
+        YOUTUBE,
+        ("trailers_p1_20260101T000000Z.json", _envelope(page_1, fetched_at="2026-06-20T09:00:00Z")),
+        ("trailers_p2_20260101T000000Z.json", _envelope(page_2, fetched_at="2026-06-20T09:00:00Z")),
+    )
+    assert lake.rows(
+        "SELECT object_id, next_page_token, observed_at::VARCHAR AS at FROM raw.youtube ORDER BY object_id"
+    ) == [
+        {"object_id": "v1", "next_page_token": "CAEQAA", "at": "2026-06-20 09:00:00+00"},
+        {"object_id": "v2", "next_page_token": None, "at": "2026-06-20 09:00:00+00"},
+    ]
+
+
+def test_a_channel_hiding_its_subscribers_loads_with_the_count_unknown(lake: Lake) -> None:
+    channel = {
+        "kind": "youtube#channel",
+        "id": "UChidden",
+        "statistics": {"viewCount": "10", "hiddenSubscriberCount": True, "videoCount": "1"},
+    }
+    body = {"kind": "youtube#channelListResponse", "items": [channel]}
+    report = lake.load(YOUTUBE, ("channels.json", _envelope(body)))
+    assert report.rows_quarantined == 0
+    assert lake.rows("SELECT subscriber_count, hidden_subscriber_count FROM raw.youtube") == [
+        {"subscriber_count": None, "hidden_subscriber_count": True}
+    ]
