@@ -255,6 +255,49 @@ def test_a_json_lines_line_that_is_not_json_is_quarantined_alone(lake: Any) -> N
     ]
 
 
+def test_json_lines_values_are_the_json_text_of_each_field(lake: Any) -> None:
+    record = (
+        '{"title": "A", "release_date": "2026-01-01", "production_budget_usd": 100, '
+        '"distributor": -1.0e-7, "genre": {"tags": [1, 2.50]}, "production_model": null}'
+    )
+    report = lake.load(FILMS, ("films.jsonl", record + "\n"))
+
+    assert _single(report) == ("loaded", 1, 0)
+    # as json_extract_string writes them (DuckDB's read_json would make the number -1e-07)
+    assert lake.rows("SELECT distributor, genre, production_model, worldwide_gross_usd FROM raw.films") == [
+        {"distributor": "-1e-7", "genre": '{"tags":[1,2.5]}', "production_model": None, "worldwide_gross_usd": None}
+    ]
+
+
+_FILM = '{"title": "%s", "release_date": "2026-01-01", "production_budget_usd": 100}'
+
+
+@pytest.mark.parametrize(
+    ("content", "loaded", "quarantined"),
+    [
+        # a form feed is whitespace to DuckDB's JSON reader, but not to JSON
+        (f"{_FILM % 'A'}\n\x0c{_FILM % 'B'}\n", [1], {2: "the record is not valid JSON"}),
+        # a CR ends a line, also inside a record
+        (
+            f"{_FILM % 'A'}\n" + (_FILM % "B").replace(", ", ",\r", 1) + f"\n{_FILM % 'C'}\n",
+            [1, 4],
+            {2: "the record is not valid JSON", 3: "the record is not valid JSON"},
+        ),
+        (f"{_FILM % 'A'}\r\n\r\n{_FILM % 'B'}\r\n", [1, 3], {}),
+        (f"{_FILM % 'A'}\n   \n {_FILM % 'B'}", [1, 3], {}),
+        (f"{_FILM % 'A'}\n\t\n{_FILM % 'B'}\n", [1, 3], {2: "the record is not valid JSON"}),
+    ],
+    ids=["form-feed", "cr-inside-a-record", "crlf-and-a-blank-line", "spaces-and-no-final-newline", "tab-line"],
+)
+def test_json_lines_are_numbered_and_judged_line_by_line_whatever_the_whitespace(
+    lake: Any, content: str, loaded: list[int], quarantined: dict[int, str]
+) -> None:
+    lake.load(FILMS, ("films.jsonl", content))
+
+    assert sorted(_raw(lake, "films")) == loaded
+    assert _reasons(lake, "films") == quarantined
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="BUG: loading.py _read_csv numbers accepted CSV rows `_k + 1` (or by the reject-line map), "
