@@ -74,6 +74,17 @@ CREATE OR REPLACE TEMP MACRO slug(s) AS trim(regexp_replace(lower(s), '[^a-z0-9]
 """
 
 
+# An API response's observation time when it is not in an envelope: the file name's stamp.
+STAMPED_TIME = (
+    r"strftime(try_strptime(regexp_extract(_file_name, '_(\d{8}T\d{6}Z)\.json$', 1), '%Y%m%dT%H%M%SZ'), "
+    "'%Y-%m-%dT%H:%M:%SZ')"
+)
+NO_OBSERVATION_TIME = (
+    'no observation time: wrap the body as {"fetched_at": "<ISO time>", "response": {...}} '
+    "or name the file *_<YYYYMMDDTHHMMSSZ>.json"
+)
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -102,17 +113,27 @@ class RowRule:
 
 @dataclass(frozen=True)
 class JsonDocument:
-    """Files that each hold one JSON document (an API response) with a list of records in it.
+    """Files that each hold one API response (one JSON document) with a list of records in it.
 
-    The SQL sees `_doc` (the parsed document), `_body` (the response inside any envelope),
-    `_file_name` and, in `reject`, the document-level `fields` by name. A file is loaded
-    whole or rejected whole: a body of the wrong kind is never half-loaded.
+    A response is observed at one moment (CONTRACTS.md §4): the `fetched_at` of an envelope
+    `{"fetched_at": ..., "response": {...}}`, else the `_<YYYYMMDDTHHMMSSZ>.json` stamp in
+    the file name; the reader puts it in the column `observed_at`. The SQL here sees `_body`:
+    the response without its records (so each test parses a few bytes, not the whole
+    document), `_file_name` and, in `reject`, the `fields` by name. A file is loaded whole or
+    rejected whole: a body of the wrong kind is never half-loaded.
     """
 
-    body: str  # SQL: the response inside the document (e.g. unwrapping an envelope)
-    records: str  # JSON path in the body to the array of records
-    fields: tuple[tuple[str, str], ...]  # (column, SQL) taken from the document, not the record
-    reject: str  # SQL: why the whole file cannot be loaded, or NULL
+    records: str  # JSON path in the response to the array of records, e.g. `$.items`
+    fields: tuple[tuple[str, str], ...]  # (column, SQL) taken from the response, not the record
+    reject: str  # SQL: why the whole response cannot be loaded (an error body, another kind), or NULL
+
+    @property
+    def without_records(self) -> str:
+        """A JSON merge patch deleting the records: `$.data.children` -> `{"data": {"children": null}}`."""
+        patch = "null"
+        for key in reversed(self.records.removeprefix("$.").split(".")):
+            patch = f'{{"{key}": {patch}}}'
+        return patch
 
 
 @dataclass(frozen=True)
@@ -415,19 +436,20 @@ class _Reader:
             for c in self.spec.columns
         )
         leading = "_file_index, " if from_document else ""
+        # Records cut from a parsed document are valid JSON already: no second validation.
+        json_kind = (
+            "json_type(_record)" if from_document else "CASE WHEN json_valid(_record) THEN json_type(_record) END"
+        )
         try:
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {table} AS "
                 f"SELECT {leading}_row_number, {cols}, CASE WHEN NOT _ok THEN _record END AS _raw, "
-                "CASE WHEN NOT json_valid(_record) THEN 'the record is not valid JSON' "
-                "WHEN NOT _ok THEN 'the record is a JSON ' || "
-                "lower(CASE WHEN json_valid(_record) THEN json_type(_record) END) || ', not an object' "
+                "CASE WHEN _kind IS NULL THEN 'the record is not valid JSON' "
+                "WHEN NOT _ok THEN 'the record is a JSON ' || lower(_kind) || ', not an object' "
                 "END AS _parse_error FROM ("
-                # CASE, not AND: DuckDB evaluates both sides of AND and json_type throws on bad JSON
-                "SELECT *, coalesce(CASE WHEN json_valid(_record) THEN json_type(_record) = 'OBJECT' END, false) "
-                "AS _ok, "
-                f"CASE WHEN json_valid(_record) THEN json_extract_string(_record, [{paths}]) END AS _values "
-                f"FROM ({records_sql}) WHERE trim(_record) <> '')"
+                f"SELECT *, coalesce(_kind = 'OBJECT', false) AS _ok, "
+                f"CASE WHEN _kind = 'OBJECT' THEN json_extract_string(_record, [{paths}]) END AS _values FROM ("
+                f"SELECT *, {json_kind} AS _kind FROM ({records_sql}) WHERE trim(_record) <> ''))"
             )
         except duckdb.Error as error:
             raise FileRejected(f"not readable as JSON: {str(error).splitlines()[0]}") from error
@@ -437,6 +459,7 @@ class _Reader:
 
         Per file (index -> reason) what makes it unloadable as a whole; the records of the
         others land in `table` with their `_file_index`, `_row_number` = position in the array.
+        A document is parsed a fixed few times, however many fields and rules read it.
         """
         document = self.spec.document
         assert document is not None
@@ -447,35 +470,59 @@ class _Reader:
         _insert_values(con, "_document_files", [(i, str(f.path), f.name) for i, f in files])
         fields = ", ".join(f"{sql} AS {_quote(name)}" for name, sql in document.fields)
         paths = ", ".join(_text(str(f.path)) for _, f in files)
+        enveloped_records, patch = "$.response" + document.records.removeprefix("$"), document.without_records
+        no_records = f"the response has no {document.records.removeprefix('$.')} array"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _documents AS
-            WITH texts AS (
-                SELECT f._file_index, f._file_name, t.content, json_valid(t.content) AS _valid
+            WITH docs AS (
+                SELECT f._file_index, f._file_name, TRY_CAST(t.content AS JSON) AS _doc
                 FROM read_text([{paths}]) t JOIN _document_files f ON t.filename = f.path
-            ), docs AS (
-                SELECT *, CASE WHEN _valid THEN content::JSON END AS _doc FROM texts
-            ), bodies AS (
-                SELECT *, CASE WHEN json_type(_doc) = 'OBJECT' THEN {document.body} END AS _body FROM docs
+            ), shapes AS (
+                SELECT *, CASE WHEN _doc_type = 'OBJECT' THEN json_type(_doc, '$.response') = 'OBJECT' END AS _enveloped
+                FROM (SELECT *, json_type(_doc) AS _doc_type FROM docs)
+            ), located AS (
+                -- Paths into the document itself: copying a large response out of its envelope costs a parse more.
+                SELECT *, CASE WHEN _enveloped THEN _doc ->> '$.fetched_at' END AS _fetched_at,
+                       CASE WHEN _enveloped THEN {_text('{"response": ' + patch + "}")} ELSE {_text(patch)} END
+                           AS _patch
+                FROM shapes
+            ), typed AS (
+                SELECT *, coalesce(CASE WHEN _enveloped THEN json_type(_doc, {_text(enveloped_records)})
+                                        ELSE json_type(_doc, {_text(document.records)}) END = 'ARRAY', false)
+                              AS _has_records
+                FROM located
+            ), split AS (
+                SELECT _file_index, _file_name, _doc_type,
+                       coalesce(_fetched_at, {STAMPED_TIME}) AS observed_at, _has_records,
+                       -- (a `[*]` path lists the elements as JSON in one pass; it must be a constant)
+                       CASE WHEN NOT _has_records THEN NULL
+                           WHEN _enveloped THEN json_extract(_doc, {_text(enveloped_records + "[*]")})
+                           ELSE json_extract(_doc, {_text(document.records + "[*]")}) END AS _records,
+                       CASE WHEN _enveloped THEN json_merge_patch(_doc, _patch) -> '$.response'
+                           ELSE json_merge_patch(_doc, _patch) END AS _body
+                FROM typed
             ), fielded AS (
-                SELECT _file_index, _file_name, _valid, _doc, _body, {fields} FROM bodies
+                SELECT *, {fields} FROM split
             )
-            SELECT *, CASE
-                WHEN NOT _valid THEN 'not valid JSON (truncated or malformed); nothing in it was loaded'
-                WHEN json_type(_doc) <> 'OBJECT' THEN 'expected one JSON object (an API response), found a JSON '
-                    || lower(json_type(_doc))
-                ELSE ({document.reject}) END AS _reject
+            SELECT * EXCLUDE (_body), CASE
+                WHEN _doc_type IS NULL THEN 'not valid JSON (truncated or malformed); nothing in it was loaded'
+                WHEN _doc_type <> 'OBJECT' THEN 'expected one JSON object (an API response), found a JSON '
+                    || lower(_doc_type)
+                ELSE coalesce(({document.reject}), CASE
+                    WHEN NOT _has_records THEN {_text(no_records)}
+                    WHEN observed_at IS NULL THEN {_text(NO_OBSERVATION_TIME)}
+                    WHEN iso_timestamp(observed_at) IS NULL
+                        THEN 'fetched_at ''' || observed_at || ''' is not an ISO 8601 timestamp'
+                END) END AS _reject
             FROM fielded"""
         )
         rejected = dict(con.execute("SELECT _file_index, _reject FROM _documents WHERE _reject IS NOT NULL").fetchall())
-        names = [name for name, _ in document.fields]
+        names = ["observed_at", *(name for name, _ in document.fields)]
         carried = ", ".join(_quote(name) for name in names)
         self._read_json_records(
             # a JSON null element stays a record (and is quarantined), it does not vanish
             f"SELECT _file_index, generate_subscripts(_records, 1) AS _row_number, "
-            f"coalesce(unnest(_records), 'null') AS _record, {carried} FROM ("
-            # a `[*]` path yields the elements as a list of JSON in one pass (3x faster than from_json)
-            f"SELECT *, json_extract(_body, {_text(document.records + '[*]')}) AS _records "
-            "FROM _documents WHERE _reject IS NULL)",
+            f"coalesce(unnest(_records), 'null') AS _record, {carried} FROM _documents WHERE _reject IS NULL",
             table,
             from_document=names,
         )

@@ -1,28 +1,15 @@
 """The audience landing sources (CONTRACTS.md §4): YouTube and Reddit API responses, links to films.
 
 A response is one JSON document per file, observed at one moment: the envelope's
-`fetched_at`, else the `_<YYYYMMDDTHHMMSSZ>.json` stamp in the file name. A body that is
-not the data we asked for (an API error, another `kind`) is rejected whole, never half-loaded.
+`fetched_at`, else the `_<YYYYMMDDTHHMMSSZ>.json` stamp in the file name (the loader's
+JsonDocument reads both). A body that is not the data we asked for (an API error, another
+`kind`) is rejected whole, never half-loaded.
 """
 
 from __future__ import annotations
 
 from pipelines.defs.box_office.sources import FILMS
 from pipelines.lib.loading import Column, JsonDocument, RowRule, SourceSpec
-
-# `{"fetched_at": ..., "response": {...}}`, or the bare response.
-_BODY = "CASE WHEN json_type(_doc, '$.response') = 'OBJECT' THEN _doc -> '$.response' ELSE _doc END"
-_STAMP = r"'_(\d{8}T\d{6}Z)\.json$'"
-_OBSERVED_AT = (
-    "coalesce(CASE WHEN json_type(_doc, '$.response') = 'OBJECT' THEN _doc ->> '$.fetched_at' END, "
-    f"strftime(try_strptime(regexp_extract(_file_name, {_STAMP}, 1), '%Y%m%dT%H%M%SZ'), '%Y-%m-%dT%H:%M:%SZ'))"
-)
-_NO_OBSERVATION = (
-    '\'no observation time: wrap the body as {"fetched_at": "<ISO time>", "response": {...}} '
-    "or name the file *_<YYYYMMDDTHHMMSSZ>.json'"
-)
-_BAD_OBSERVATION = "'fetched_at ''' || observed_at || ''' is not an ISO 8601 timestamp'"
-_IS_TIMESTAMP = "iso_timestamp(observed_at) IS NOT NULL"
 
 
 def _kind_of(expected: str) -> str:
@@ -40,7 +27,7 @@ YOUTUBE = SourceSpec(
     name="youtube",
     formats=("json",),
     columns=(
-        Column("observed_at", "timestamp"),
+        Column("observed_at", "timestamp"),  # from the envelope or the file name
         Column("response_kind"),
         Column("next_page_token"),
         Column("total_results", "integer"),
@@ -59,10 +46,8 @@ YOUTUBE = SourceSpec(
         Column("video_count", "integer", path="$.statistics.videoCount"),
     ),
     document=JsonDocument(
-        body=_BODY,
         records="$.items",
         fields=(
-            ("observed_at", _OBSERVED_AT),
             ("response_kind", "_body ->> '$.kind'"),
             ("next_page_token", "_body ->> '$.nextPageToken'"),
             ("total_results", "_body ->> '$.pageInfo.totalResults'"),
@@ -73,9 +58,6 @@ YOUTUBE = SourceSpec(
                 || coalesce(' (' || (_body ->> '$.error.message') || ')', '')
             WHEN response_kind IS NULL OR response_kind NOT IN {_YOUTUBE_KINDS}
                 THEN {_kind_of("a videos.list or channels.list response")}
-            WHEN json_type(_body, '$.items') IS DISTINCT FROM 'ARRAY' THEN 'the response has no items array'
-            WHEN observed_at IS NULL THEN {_NO_OBSERVATION}
-            WHEN NOT {_IS_TIMESTAMP} THEN {_BAD_OBSERVATION}
         END""",
     ),
     rules=(
@@ -112,17 +94,12 @@ REDDIT = SourceSpec(
         Column("permalink", path="$.data.permalink"),
     ),
     document=JsonDocument(
-        body=_BODY,
         records="$.data.children",
-        fields=(("observed_at", _OBSERVED_AT), ("after", "_body ->> '$.data.after'")),
+        fields=(("after", "_body ->> '$.data.after'"),),
         reject=f"""CASE
             WHEN json_exists(_body, '$.error') THEN 'the API answered with an error, not data: '
                 || concat_ws(' ', _body ->> '$.error', _body ->> '$.message', _body ->> '$.reason')
             WHEN (_body ->> '$.kind') IS DISTINCT FROM 'Listing' THEN {_kind_of("a Listing")}
-            WHEN json_type(_body, '$.data.children') IS DISTINCT FROM 'ARRAY'
-                THEN 'the Listing has no data.children array'
-            WHEN observed_at IS NULL THEN {_NO_OBSERVATION}
-            WHEN NOT {_IS_TIMESTAMP} THEN {_BAD_OBSERVATION}
         END""",
     ),
     rules=(
