@@ -298,17 +298,25 @@ def test_json_lines_are_numbered_and_judged_line_by_line_whatever_the_whitespace
     assert _reasons(lake, "films") == quarantined
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: loading.py _read_csv numbers accepted CSV rows `_k + 1` (or by the reject-line map), "
-    "which ignores blank lines DuckDB skipped: after a blank line _row_number is no longer the file's line",
-)
 def test_row_numbers_stay_line_numbers_after_a_blank_line(lake: Any) -> None:
     lake.load(FILMS, ("films.csv", FILMS_HEADER + "a-2026,A,2026-01-01,100,\n\nb-2026,B,2026-01-01,100,\n"))
 
     assert lake.rows("SELECT film_id, _row_number FROM raw.films ORDER BY 1") == [
         {"film_id": "a-2026", "_row_number": 2},
         {"film_id": "b-2026", "_row_number": 4},
+    ]
+
+
+def test_blank_lines_and_a_rejected_line_keep_every_row_on_its_line(lake: Any) -> None:
+    content = FILMS_HEADER + "\n".join(
+        ["a-2026,A,2026-01-01,100,", "", "b-2026,B,2026-01-01,100,,extra,cells", "", "", "c-2026,C,2026-01-01,x,", ""]
+    )
+    lake.load(FILMS, ("films.csv", content))
+
+    assert lake.rows("SELECT film_id, _row_number FROM raw.films ORDER BY 1") == [{"film_id": "a-2026", "_row_number": 2}]
+    assert lake.rows("SELECT _row_number, split_part(_reason, ' ', 1) AS r FROM quarantine.films ORDER BY 1") == [
+        {"_row_number": 4, "r": "the"},
+        {"_row_number": 7, "r": "production_budget_usd"},
     ]
 
 
