@@ -313,7 +313,9 @@ def test_blank_lines_and_a_rejected_line_keep_every_row_on_its_line(lake: Any) -
     )
     lake.load(FILMS, ("films.csv", content))
 
-    assert lake.rows("SELECT film_id, _row_number FROM raw.films ORDER BY 1") == [{"film_id": "a-2026", "_row_number": 2}]
+    assert lake.rows("SELECT film_id, _row_number FROM raw.films ORDER BY 1") == [
+        {"film_id": "a-2026", "_row_number": 2}
+    ]
     assert lake.rows("SELECT _row_number, split_part(_reason, ' ', 1) AS r FROM quarantine.films ORDER BY 1") == [
         {"_row_number": 4, "r": "the"},
         {"_row_number": 7, "r": "production_budget_usd"},
