@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from harness import measure
 
 EVENTS_SQL = """
 COPY (
@@ -78,25 +78,6 @@ else:
 """
 
 
-def measure(workdir: Path, source: Path, mode: str) -> dict[str, object]:
-    import json
-
-    home = Path(tempfile.mkdtemp(dir=workdir))
-    try:
-        result = subprocess.run(
-            [sys.executable, "-c", CHILD, str(home), str(source), mode],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parents[1],
-        )
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-    figures: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return figures
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k and 1M events instead of 1M and 10M")
@@ -112,7 +93,7 @@ def main() -> None:
             files[rows] = workdir / f"events_{rows}.jsonl"
             duckdb.connect().execute(EVENTS_SQL.format(rows=rows, path=files[rows]))
         results = {
-            rows: {mode: measure(workdir, files[rows], mode) for mode in ("bare", "ingest", "pass")}
+            rows: {mode: measure(CHILD, workdir, str(files[rows]), mode) for mode in ("bare", "ingest", "pass")}
             for rows in (small, large)
         }
     finally:

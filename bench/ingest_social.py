@@ -20,15 +20,13 @@ the same 1M items as one big file against 1,000 small ones (ingest and bare).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from harness import measure
 
 VIDEOS_PER_FILE = 1_000
 FILMS = 40
@@ -111,23 +109,6 @@ def write_delivery(folder: Path, files: int, *, one_big: bool = False) -> Path:
     return folder
 
 
-def measure(workdir: Path, folder: Path, mode: str) -> dict[str, object]:
-    home = Path(tempfile.mkdtemp(dir=workdir))
-    try:
-        result = subprocess.run(
-            [sys.executable, "-c", CHILD, str(home), str(folder), mode],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parents[1],
-        )
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-    figures: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return figures
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 and 100 files instead of 100 and 1,000")
@@ -138,11 +119,11 @@ def main() -> None:
     try:
         folders = {files: write_delivery(workdir / f"files_{files}", files) for files in (small, large)}
         results = {
-            files: {mode: measure(workdir, folders[files], mode) for mode in ("bare", "ingest", "pass")}
+            files: {mode: measure(CHILD, workdir, str(folders[files]), mode) for mode in ("bare", "ingest", "pass")}
             for files in (small, large)
         }
         big = write_delivery(workdir / "one_big", large, one_big=True)
-        one_big = {mode: measure(workdir, big, mode) for mode in ("bare", "ingest")}
+        one_big = {mode: measure(CHILD, workdir, str(big), mode) for mode in ("bare", "ingest")}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

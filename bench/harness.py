@@ -1,0 +1,31 @@
+"""What the benchmarks share: run one measurement in a fresh process and a fresh BACKLOT_HOME."""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def measure(child: str, workdir: Path, *args: str) -> dict[str, object]:
+    """Run `child` (Python source) as `python -c child <home> *args`; return the JSON its last line prints.
+
+    A fresh process per figure: no warm caches or imports carried from one figure to the next.
+    `peak_rss_mb` is the largest RSS of any measuring child so far (Linux keeps the maximum).
+    """
+    home = Path(tempfile.mkdtemp(dir=workdir))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", child, str(home), *args], capture_output=True, text=True, check=True, cwd=REPO
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    figures: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return figures
