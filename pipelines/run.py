@@ -48,8 +48,7 @@ class RunOutcome:
         if self.quarantine:
             lines.append(f"quarantined (first {QUARANTINE_SHOWN_PER_FILE} of each file; all in quarantine.<source>):")
             lines += [f"  {q}" for q in self.quarantine]
-        for check in self.failed_checks:
-            lines.append(f"FAILED CHECK {check}")
+        lines += self.failed_checks
         for step in self.failed_steps:
             lines.append(f"FAILED STEP {step}")
         if self.publish:
@@ -95,7 +94,10 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
             or event.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError"
         ]
         failed_checks = [
-            f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: {evaluation.description or ''}"
+            # A warn-severity check (e.g. render data for a film not yet in the catalog) informs, it does not block.
+            f"{'WARNING' if evaluation.severity == dg.AssetCheckSeverity.WARN else 'FAILED CHECK'} "
+            f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+            + (f": {evaluation.description}" if evaluation.description else "")
             for evaluation in result.get_asset_check_evaluations()
             if not evaluation.passed
         ]

@@ -1,3 +1,7 @@
+-- A table, not a view: social_momentum, production_efficiency and
+-- int_social__unlinked_objects all read it; as a view each would redo the joins.
+{{ config(materialized='table') }}
+
 with
 
 links as (
