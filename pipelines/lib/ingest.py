@@ -29,7 +29,7 @@ def ingest_asset(spec: SourceSpec, *, group: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=key,
         group_name=group,
-        deps=[raw_key(d) for d in spec.depends_on],
+        deps=[dg.AssetKey(["raw", name]) for name in spec.depends_on],
         check_specs=[check],
         pool=LAKE_WRITERS_POOL,
         kinds={"duckdb"},

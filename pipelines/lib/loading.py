@@ -57,8 +57,10 @@ CREATE OR REPLACE TEMP MACRO nullif_nonfinite(x) AS CASE WHEN isfinite(x) THEN x
 -- Unknown markers fail the cast and come out NULL, so no chart_unknown() here.
 -- A plain number casts directly (9x faster); only chart-formatted ones go through the replaces.
 CREATE OR REPLACE TEMP MACRO chart_number(s) AS
-    nullif_nonfinite(coalesce(TRY_CAST(s AS DOUBLE),
-                              TRY_CAST(replace(replace(replace(replace(s, '$', ''), ',', ''), '%', ''), ' ', '') AS DOUBLE)));
+    nullif_nonfinite(coalesce(
+        TRY_CAST(s AS DOUBLE),
+        TRY_CAST(replace(replace(replace(replace(s, '$', ''), ',', ''), '%', ''), ' ', '') AS DOUBLE)
+    ));
 -- nvidia-smi prints units after numbers (`45 %`, `1139 MiB`); its unknowns are bracketed.
 CREATE OR REPLACE TEMP MACRO measure_number(s) AS
     nullif_nonfinite(coalesce(TRY_CAST(s AS DOUBLE), TRY_CAST(
@@ -149,7 +151,9 @@ class SourceSpec:
     # (column, SQL over typed columns and `_file_name`) applied after typing
     derived: tuple[tuple[str, str], ...] = ()
     rules: tuple[RowRule, ...] = ()
-    depends_on: tuple[SourceSpec, ...] = ()  # sources its rules read (loaded first in a run)
+    # Sources its rules read, by name (loaded first in a run). Names, not specs: a domain
+    # never imports another (STYLE.md); the film catalog is everyone's dependency.
+    depends_on: tuple[str, ...] = ()
     no_header_reason: str = "the first line is not a header naming the columns"
     # For formats DuckDB cannot read (e.g. Blender logs): records of column -> value, each
     # with its `_row_number`; a ValueError rejects the whole file with its message.
@@ -707,9 +711,8 @@ def load_batch(
     started = time.perf_counter()
     report = LoadReport(spec.name, run_id or uuid.uuid4().hex)
     con.execute(MACROS)
-    for table_spec in (*spec.depends_on, spec):
-        con.execute(table_spec.raw_ddl())
-        con.execute(table_spec.quarantine_ddl())
+    con.execute(spec.raw_ddl())
+    con.execute(spec.quarantine_ddl())
 
     seen = dict(
         con.execute(
@@ -775,6 +778,11 @@ def load_batch(
         report.seconds = time.perf_counter() - started
         return report
 
+    # Rows are checked against the sources they depend on: without them, nothing is judged
+    # (the files stay pending) rather than every row quarantined as, say, an unknown film.
+    missing = [name for name in spec.depends_on if not _raw_table_exists(con, name)]
+    if missing:
+        raise LookupError(f"{spec.name} is checked against raw.{missing[0]}, which does not exist yet: load it first")
     mark = time.perf_counter()
     con.execute(f"CREATE OR REPLACE TEMP VIEW _landed AS {' UNION ALL '.join(landed_tables)}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {judge_sql(spec, '_landed')}")
@@ -829,6 +837,14 @@ def load_batch(
     _drop_batch_tables(con)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _raw_table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'raw' AND table_name = ?",
+        [name],
+    ).fetchone()
+    return bool(found and found[0])
 
 
 def _insert_values(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[int, str, str]]) -> None:

@@ -44,7 +44,7 @@ BOX_OFFICE_DAILY = SourceSpec(
         Column("reported_at", "timestamp"),
     ),
     derived=(("territory", "lower(territory)"),),
-    depends_on=(FILMS,),
+    depends_on=("films",),
     rules=(
         RowRule(_KNOWN_FILM[0], "'unknown film: no film_id ''' || film_id || ''' in the films catalog'"),
         RowRule(

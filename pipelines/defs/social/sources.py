@@ -8,7 +8,6 @@ JsonDocument reads both). A body that is not the data we asked for (an API error
 
 from __future__ import annotations
 
-from pipelines.defs.box_office.sources import FILMS
 from pipelines.lib.loading import Column, JsonDocument, RowRule, SourceSpec
 
 
@@ -126,7 +125,7 @@ SOCIAL_LINKS = SourceSpec(
         Column("role"),
     ),
     derived=(("platform", "lower(platform)"), ("role", "lower(role)")),
-    depends_on=(FILMS,),
+    depends_on=("films",),
     rules=(
         RowRule(
             "film_id IS NOT NULL AND film_id NOT IN (SELECT film_id FROM lake.raw.films)",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pipelines.defs.box_office.sources import BOX_OFFICE_DAILY, FILMS
-from pipelines.lib import landing
+from pipelines.lib import landing, loading
 from pipelines.lib.loading import LoadReport, SourceSpec
 
 DAILY_HEADER = "date,title,gross_usd,theaters,film_id,rank,territory,is_estimate,reported_at\n"
@@ -564,3 +564,12 @@ def test_every_load_records_its_lineage_and_quality_result(lake: Any) -> None:
         "engine_error": None,
         "run_id": report.run_id,
     }
+
+
+def test_rows_are_not_judged_without_the_catalog_they_are_checked_against(lake: Any) -> None:
+    lake.deliver("box_office_daily", "daily.csv", "date,title,gross_usd,theaters\n2026-07-10,Level Zero,100,10\n")
+    pending = landing.pending_files(lake.settings.landing("box_office_daily"))
+    with pytest.raises(LookupError, match=r"raw\.films, which does not exist yet: load it first"):
+        loading.load_batch(lake.con, BOX_OFFICE_DAILY, pending)
+    # Nothing was quarantined as an unknown film; the file waits for the next run.
+    assert landing.pending_files(lake.settings.landing("box_office_daily")) == pending
