@@ -121,6 +121,7 @@ attempts_with_gpu as (
 
     select
         attempts.* replace (coalesce(attempts.gpu_model, worker_gpus.gpu_name) as gpu_model),
+        {{ gpu_model_key('coalesce(attempts.gpu_model, worker_gpus.gpu_name)') }} as gpu_model_key,
         (coalesce(attempts.finished_at, attempts.started_at) at time zone 'UTC')::date
             as rated_on
     from attempts
@@ -128,26 +129,48 @@ attempts_with_gpu as (
 
 ),
 
--- The model's rate beats the default; either in effect on the attempt's day, else the
--- latest one (attempts with no date, or older than the rate card).
+-- The rate is chosen once per GPU model and day, not once per attempt: a farm renders
+-- millions of frames on a handful of models over a few hundred days.
+rated_days as (
+
+    select distinct gpu_model_key, rated_on from attempts_with_gpu
+
+),
+
+-- The model's rate beats the default; either in effect on the day, else the latest one
+-- (attempts with no date, or older than the rate card).
+day_rates as (
+
+    select
+        rated_days.gpu_model_key,
+        rated_days.rated_on,
+        gpu_rates.usd_per_hour as card_usd_per_hour,
+        gpu_rates.gpu_model_key as card_gpu_model_key
+    from rated_days
+    left join gpu_rates
+        on gpu_rates.gpu_model_key in (rated_days.gpu_model_key, 'default')
+    qualify row_number() over (
+        partition by rated_days.gpu_model_key, rated_days.rated_on
+        order by
+            gpu_rates.gpu_model_key = 'default',
+            rated_days.rated_on >= gpu_rates.effective_from
+            and (rated_days.rated_on < gpu_rates.effective_until or gpu_rates.effective_until is null)
+            desc nulls last,
+            gpu_rates.effective_from desc
+    ) = 1
+
+),
+
 rated_attempts as (
 
     select
         attempts_with_gpu.*,
-        gpu_rates.usd_per_hour as card_usd_per_hour,
-        gpu_rates.gpu_model_key as card_gpu_model_key
+        day_rates.card_usd_per_hour,
+        day_rates.card_gpu_model_key
     from attempts_with_gpu
-    left join gpu_rates
-        on gpu_rates.gpu_model_key in ({{ gpu_model_key('attempts_with_gpu.gpu_model') }}, 'default')
-    qualify row_number() over (
-        partition by attempts_with_gpu.attempt_id
-        order by
-            gpu_rates.gpu_model_key = 'default',
-            attempts_with_gpu.rated_on >= gpu_rates.effective_from
-            and (attempts_with_gpu.rated_on < gpu_rates.effective_until or gpu_rates.effective_until is null)
-            desc nulls last,
-            gpu_rates.effective_from desc
-    ) = 1
+    left join day_rates
+        on attempts_with_gpu.gpu_model_key is not distinct from day_rates.gpu_model_key
+        and attempts_with_gpu.rated_on is not distinct from day_rates.rated_on
 
 ),
 
