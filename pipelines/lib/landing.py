@@ -19,6 +19,9 @@ class LandedFile:
     path: Path
     sha256: str
     size: int
+    # Counted in the same pass as the hash, so readers need not read the file again for them.
+    lines: int  # newline-separated lines; a last line without a newline counts
+    ends_with_newline: bool
 
     @property
     def name(self) -> str:
@@ -35,15 +38,22 @@ def pending_files(source_dir: Path) -> list[LandedFile]:
         return []
     paths = [p for p in source_dir.iterdir() if p.is_file() and is_pending_name(p.name)]
     paths.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
-    return [LandedFile(p, sha256_of(p), p.stat().st_size) for p in paths]
+    return [_scan(p) for p in paths]
 
 
-def sha256_of(path: Path) -> str:
+def _scan(path: Path) -> LandedFile:
+    """Hash, size and lines of a file in one streaming pass (flat memory)."""
     digest = hashlib.sha256()
+    size = newlines = 0
+    last = b"\n"
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
-    return digest.hexdigest()
+            size += len(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    ends_with_newline = last == b"\n"
+    return LandedFile(path, digest.hexdigest(), size, newlines + (not ends_with_newline), ends_with_newline)
 
 
 def archive(file: LandedFile) -> Path:

@@ -246,10 +246,12 @@ def detect_format(file: LandedFile, formats: Sequence[str]) -> str:
     return fmt
 
 
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as handle:
-        handle.seek(-1, 2)
-        return handle.read(1) == b"\n"
+def _numbered_lines(path: str) -> str:
+    """SQL for a file's lines as `line` (1-based, blank lines counted) and `text`, split at LF or CR."""
+    return (
+        f"SELECT row_number() OVER () AS line, text FROM read_csv({path}, columns = {{'text': 'VARCHAR'}}, "
+        "header = false, delim = '\x01', quote = '', escape = '', auto_detect = false, strict_mode = false)"
+    )
 
 
 def _header_key(name: str) -> str:
@@ -276,6 +278,41 @@ class _Reader:
         self.con = con
         self.spec = spec
 
+    def read_batch(self, files: Sequence[LandedFile]) -> tuple[list[tuple[int, LandedFile]], list[FileOutcome]]:
+        """Read a batch into the view `_landed` (with `_file_index`); return the (index, file)s read and the rejected.
+
+        API responses are read all at once; other files one by one, each into its own table.
+        """
+        rejected: list[FileOutcome] = []
+        if self.spec.document is not None:
+            readable = []
+            for index, file in enumerate(files):
+                if file.size == 0:
+                    rejected.append(FileOutcome(file, "rejected", detail="the file is empty"))
+                elif file.path.suffix.lower() != ".json":
+                    rejected.append(
+                        FileOutcome(file, "rejected", detail="expected a .json file holding one API response")
+                    )
+                else:
+                    readable.append((index, file))
+            why_not = self.read_documents(readable, "_landed_documents") if readable else {}
+            rejected += [FileOutcome(f, "rejected", detail=why_not[i]) for i, f in readable if i in why_not]
+            loaded = [(index, file) for index, file in readable if index not in why_not]
+            landed = ["SELECT * FROM _landed_documents"] if loaded else []
+        else:
+            loaded, landed = [], []
+            for index, file in enumerate(files):
+                try:
+                    self.read(file, f"_landed_{index}")
+                except FileRejected as why:
+                    rejected.append(FileOutcome(file, "rejected", detail=str(why)))
+                    continue
+                landed.append(f"SELECT {index} AS _file_index, * FROM _landed_{index}")
+                loaded.append((index, file))
+        if landed:
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW _landed AS {' UNION ALL '.join(landed)}")
+        return loaded, rejected
+
     def read(self, file: LandedFile, table: str) -> None:
         if file.size == 0:
             raise FileRejected("the file is empty")
@@ -291,10 +328,7 @@ class _Reader:
                 return
             # Line by line: every line is a record, whatever is wrong with it.
             self._read_json_records(
-                f"SELECT row_number() OVER () AS _row_number, line AS _record FROM read_csv({path}, "
-                "columns = {'line': 'VARCHAR'}, header = false, delim = '\x01', quote = '', escape = '', "
-                "auto_detect = false, strict_mode = false)",
-                table,
+                f"SELECT line AS _row_number, text AS _record FROM ({_numbered_lines(path)})", table
             )
         else:
             valid = self.con.execute(
@@ -317,7 +351,7 @@ class _Reader:
     def _read_json_lines_fast(self, file: LandedFile, table: str) -> bool:
         """Read a JSON Lines file with DuckDB's JSON reader if that is the same as reading it line by line.
 
-        Line by line, each line is checked and parsed three times (4x slower at a million lines).
+        Line by line, each line is parsed several times (4x slower at a million lines).
         `read_ndjson_objects` parses once, but skips blank lines, trims whitespace (also form
         feeds, which `json_valid` refuses), fails on a bad line and does not split at a CR as the
         line reader does. So its rows are kept only if each is a valid object without a CR and
@@ -361,7 +395,7 @@ class _Reader:
         ).fetchone()
         assert row is not None
         records, all_ok, text_bytes, longest = row
-        newlines = records if _ends_with_newline(file.path) else records - 1
+        newlines = records if file.ends_with_newline else records - 1
         return bool(all_ok) and text_bytes + newlines == file.size and longest < JSON_LINES_FAST_MAX_LINE
 
     def _read_records(self, file: LandedFile, table: str) -> None:
@@ -442,21 +476,19 @@ class _Reader:
         DuckDB skips blank lines and reports rejected records by their line, so when the file
         has more lines than header + records, the records are matched to its non-blank lines.
         """
-        if _count_lines(file.path) == 1 + accepted + rejected:
-            if not rejected:
-                return None
-            return f"SELECT range AS line FROM range(2, {accepted + rejected + 2}) EXCEPT SELECT line FROM {rejects}"
+        # Each record on a line of its own, those DuckDB rejected left out.
+        one_per_line = (
+            f"SELECT range AS line FROM range(2, {accepted + rejected + 2}) EXCEPT SELECT line FROM {rejects}"
+        )
+        if file.lines == 1 + accepted + rejected:
+            return one_per_line if rejected else None
         nonblank = (
-            "SELECT line FROM (SELECT row_number() OVER () AS line, text FROM read_csv("
-            f"{path}, columns = {{'text': 'VARCHAR'}}, header = false, delim = '\x01', quote = '', escape = '', "
-            "auto_detect = false, strict_mode = false)) "
+            f"SELECT line FROM ({_numbered_lines(path)}) "
             f"WHERE line >= 2 AND coalesce(rtrim(text, chr(13)), '') <> '' EXCEPT SELECT line FROM {rejects}"
         )
         found = self.con.execute(f"SELECT count(*) FROM ({nonblank})").fetchone()
-        if found and found[0] == accepted:
-            return nonblank
         # Quoted values spanning lines: then records are numbered as if each were one line.
-        return f"SELECT range AS line FROM range(2, {accepted + rejected + 2}) EXCEPT SELECT line FROM {rejects}"
+        return nonblank if found and found[0] == accepted else one_per_line
 
     def _read_json_records(self, records_sql: str, table: str, *, from_document: Sequence[str] = ()) -> None:
         """Text columns from JSON records; `from_document` columns come from `records_sql` itself."""
@@ -571,16 +603,6 @@ class _Reader:
         )
         self._read_json_records("SELECT * FROM _document_items", table, from_document=names)
         return rejected
-
-
-def _count_lines(path: Path) -> int:
-    """Lines in a file (a last line without a newline counts), in chunks: flat memory, ~GB/s."""
-    count, last = 0, b"\n"
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 24):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
 
 
 def _parsed(column: Column) -> list[str]:
@@ -732,40 +754,12 @@ def load_batch(
         else:
             to_read.append(file)
 
-    reader = _Reader(con, spec)
     con.execute("CREATE OR REPLACE TEMP TABLE _files (_file_index INTEGER, _file_sha256 VARCHAR, _file_name VARCHAR)")
-    landed_tables = []
-    rejected: list[FileOutcome] = []
-    if spec.document is not None:
-        readable = []
-        for index, file in enumerate(to_read):
-            if file.size == 0:
-                rejected.append(FileOutcome(file, "rejected", detail="the file is empty"))
-            elif file.path.suffix.lower() != ".json":
-                rejected.append(FileOutcome(file, "rejected", detail="expected a .json file holding one API response"))
-            else:
-                readable.append((index, file))
-        why_not = reader.read_documents(readable, "_landed_documents") if readable else {}
-        rejected += [
-            FileOutcome(file, "rejected", detail=why_not[index]) for index, file in readable if index in why_not
-        ]
-        loaded = [(index, file) for index, file in readable if index not in why_not]
-        if loaded:
-            landed_tables.append("SELECT * FROM _landed_documents")
-    else:
-        loaded = []
-        for index, file in enumerate(to_read):
-            try:
-                reader.read(file, f"_landed_{index}")
-            except FileRejected as why:
-                rejected.append(FileOutcome(file, "rejected", detail=str(why)))
-                continue
-            landed_tables.append(f"SELECT {index} AS _file_index, * FROM _landed_{index}")
-            loaded.append((index, file))
+    loaded, rejected = _Reader(con, spec).read_batch(to_read)
     _insert_values(con, "_files", [(i, f.sha256, f.name) for i, f in loaded])
     report.stages["read"] = time.perf_counter() - started
 
-    if not landed_tables:
+    if not loaded:
         report.committed = True  # nothing to validate: only duplicates and rejected files, or no files
         report.files += rejected
         report.quality = quality.SuiteResult(spec.suite.name, True, 0, 0, 0, 0)
@@ -784,7 +778,6 @@ def load_batch(
     if missing:
         raise LookupError(f"{spec.name} is checked against raw.{missing[0]}, which does not exist yet: load it first")
     mark = time.perf_counter()
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _landed AS {' UNION ALL '.join(landed_tables)}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {judge_sql(spec, '_landed')}")
     report.stages["judge.type"] = time.perf_counter() - mark
     _apply_rules(con, spec)

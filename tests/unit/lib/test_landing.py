@@ -86,3 +86,14 @@ def test_archive_keeps_every_version_of_a_name_by_content(tmp_path: Path) -> Non
     digest = hashlib.sha256(b"v1\n").hexdigest()
     assert archived_first.name == f"{digest[:16]}__catalog.csv"
     assert (archived_first.read_bytes(), archived_second.read_bytes()) == (b"v1\n", b"v2\n")
+
+
+def test_lines_are_counted_as_a_reader_numbers_them(tmp_path: Path) -> None:
+    for name, content, lines, ends in [
+        ("a.csv", b"h\n1\n\n2\n", 4, True),
+        ("b.csv", b"h\n1", 2, False),
+        ("c.csv", b"h\r\n1\r\n", 2, True),
+    ]:
+        (tmp_path / name).write_bytes(content)
+        (file,) = [f for f in landing.pending_files(tmp_path) if f.name == name]
+        assert (file.lines, file.ends_with_newline) == (lines, ends), name
