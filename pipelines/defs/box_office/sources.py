@@ -46,11 +46,14 @@ BOX_OFFICE_DAILY = SourceSpec(
     derived=(("territory", "lower(territory)"),),
     depends_on=("films",),
     rules=(
-        RowRule(_KNOWN_FILM[0], "'unknown film: no film_id ''' || film_id || ''' in the films catalog'"),
+        RowRule(
+            _KNOWN_FILM[0], "'unknown film: no film_id ''' || film_id || ''' in the films catalog'", reads=("film_id",)
+        ),
         RowRule(
             _KNOWN_FILM[1],
             "'unknown film: no title matching ''' || title || ''' in the films catalog "
             "(load the film first, or give its film_id)'",
+            reads=("film_id", "title"),
         ),
     ),
 )

@@ -43,18 +43,22 @@ def test_chart_formatted_numbers_parse_and_unknown_markers_become_null_never_zer
             "2026-07-11,Level Zero,+15.2%,-,,-,,,\n"
             "2026-07-12,Level Zero,n/c,n/c,,n/c,,,\n"
             "2026-07-13,Level Zero,N/A,N/A,,N/A,,,\n"
-            "2026-07-14,Level Zero,,,,,,,\n",
+            "2026-07-14,Level Zero,,,,,,,\n"
+            '2026-07-15,Level Zero," $ 2,000 ",[N/A],,—,,,\n'
+            "2026-07-16,Level Zero,1e3, 12 ,,[Not Supported],,,\n",
         ),
     )
 
-    assert _single(report) == ("loaded", 5, 0)
+    assert _single(report) == ("loaded", 7, 0)
     raw = _raw(catalog, "box_office_daily", "gross_usd, theaters, rank")
-    assert [(raw[line]["gross_usd"], raw[line]["theaters"], raw[line]["rank"]) for line in range(2, 7)] == [
+    assert [(raw[line]["gross_usd"], raw[line]["theaters"], raw[line]["rank"]) for line in range(2, 9)] == [
         (1_234_567.0, 4539, 1),
         (15.2, None, None),
         (None, None, None),
         (None, None, None),
         (None, None, None),
+        (2_000.0, None, None),
+        (1_000.0, 12, None),
     ]
 
 
@@ -98,7 +102,7 @@ def test_every_bad_cell_of_a_row_is_named_in_its_reason(catalog: Any) -> None:
 
 
 def test_booleans_accept_true_false_yes_no_1_0_and_default_to_false(catalog: Any) -> None:
-    cells = ["true", "false", "yes", "no", "1", "0", "", "TRUE", "No"]
+    cells = ["true", "false", "yes", "no", "1", "0", "", "TRUE", "No", " Y ", "f"]
     lines = [f"2026-07-{10 + i},Level Zero,100,10,,,,{cell},\n" for i, cell in enumerate(cells)]
     report = catalog.load(BOX_OFFICE_DAILY, ("daily.csv", DAILY_HEADER + "".join(lines)))
 
@@ -111,6 +115,8 @@ def test_booleans_accept_true_false_yes_no_1_0_and_default_to_false(catalog: Any
         False,
         True,
         False,
+        False,
+        True,
         False,
         True,
         False,

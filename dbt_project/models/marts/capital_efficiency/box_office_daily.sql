@@ -8,7 +8,7 @@ daily_grosses as (
 
 films as (
 
-    select film_id, release_date from {{ ref('stg_box_office__films') }}
+    select film_key, release_date from {{ ref('stg_box_office__films') }}
 
 ),
 
@@ -25,7 +25,7 @@ final as (
         -- sum() skips unknown days: they add nothing but the running total carries on
         -- (and stays null until the first known day, rather than a made-up 0).
         sum(daily_grosses.gross_usd) over (
-            partition by daily_grosses.film_id, daily_grosses.territory
+            partition by daily_grosses.film_key, daily_grosses.territory
             order by daily_grosses.date
             rows between unbounded preceding and current row
         ) as cumulative_gross_usd,
@@ -33,7 +33,7 @@ final as (
         daily_grosses.is_estimate
 
     from daily_grosses
-    left join films on daily_grosses.film_id = films.film_id
+    left join films on daily_grosses.film_key = films.film_key
 
 )
 

@@ -8,75 +8,94 @@ source as (
 
 films as (
 
-    select film_id, title_key, release_date from {{ ref('stg_box_office__films') }}
+    select film_id, film_key, title_key, release_date from {{ ref('stg_box_office__films') }}
 
 ),
 
-daily_grosses as (
+-- Which film a title key means on a given day, as date ranges: when several films share
+-- the key (a remake), the latest film released on or before the day; before every
+-- release, the earliest one (same-day releases: the smallest film_id). Ranges let each
+-- row find its film by an equality join, not a window over every (title, day).
+film_periods as (
 
     select
-        *,
-        {{ title_key('title') }} as title_key
+        title_key,
+        film_id,
+        release_date as valid_from,
+        coalesce(
+            lead(release_date) over (partition by title_key order by release_date, film_id desc),
+            'infinity'::date
+        ) as valid_until
+    from films
+
+    union all
+
+    select
+        title_key,
+        film_id,
+        '-infinity'::date as valid_from,
+        release_date as valid_until
+    from films
+    qualify row_number() over (partition by title_key order by release_date, film_id) = 1
+
+),
+
+-- Rows without a film_id are matched by title; the key is computed once per distinct
+-- title. (The source again rather than the CTE: DuckDB would copy a CTE used twice.)
+title_periods as (
+
+    select
+        titles.title,
+        film_periods.film_id,
+        film_periods.valid_from,
+        film_periods.valid_until
+    from (
+        select distinct title from {{ source('raw', 'box_office_daily') }} where film_id is null
+    ) as titles
+    inner join film_periods on {{ title_key('titles.title') }} = film_periods.title_key
+
+),
+
+matched as (
+
+    select
+        source.*,
+        coalesce(source.film_id, title_periods.film_id) as matched_film_id
     from source
-
-),
-
-unmatched_title_days as (
-
-    select distinct title_key, date from daily_grosses where film_id is null
-
-),
-
--- Rows without a film_id are matched by title key. When several films share the key
--- (a remake), the latest film released on or before the row's date wins; a row dated
--- before every release goes to the earliest one. Resolved once per (title key, date).
-title_matches as (
-
-    select
-        unmatched_title_days.title_key,
-        unmatched_title_days.date,
-        films.film_id
-    from unmatched_title_days
-    inner join films on unmatched_title_days.title_key = films.title_key
-    qualify row_number() over (
-        partition by unmatched_title_days.title_key, unmatched_title_days.date
-        order by
-            (films.release_date <= unmatched_title_days.date) desc,
-            case
-                when films.release_date <= unmatched_title_days.date then films.release_date
-            end desc,
-            films.release_date,
-            films.film_id
-    ) = 1
+    -- Comparisons only (no `film_id is null` or null-tolerant bounds): they keep this a
+    -- hash join on the title. The ranges of a title never overlap, so a row matches once;
+    -- rows with a film_id keep it through the coalesce above.
+    left join title_periods
+        on
+            source.title = title_periods.title
+            and source.date >= title_periods.valid_from
+            and source.date < title_periods.valid_until
 
 ),
 
 final as (
 
     select
-        coalesce(daily_grosses.film_id, title_matches.film_id) as film_id,
-        daily_grosses.title,
-        daily_grosses.distributor,
-        lower(trim(daily_grosses.territory)) as territory,
-        daily_grosses.gross_usd,
-        daily_grosses.theaters,
-        daily_grosses.rank,
-        daily_grosses.film_id is null as is_matched_by_title,
-        daily_grosses.is_estimate,
-        daily_grosses.date,
-        daily_grosses.reported_at,
-        daily_grosses._file_sha256,
-        daily_grosses._file_name,
-        daily_grosses._row_number,
-        daily_grosses._loaded_at
+        matched.matched_film_id as film_id,
+        -- Null only for a film missing from the catalog, which fails the marts' tests.
+        films.film_key,
+        matched.title,
+        matched.distributor,
+        lower(trim(matched.territory)) as territory,
+        matched.gross_usd,
+        matched.theaters,
+        matched.rank,
+        matched.film_id is null as is_matched_by_title,
+        matched.is_estimate,
+        matched.date,
+        matched.reported_at,
+        matched._file_sha256,
+        matched._file_name,
+        matched._row_number,
+        matched._loaded_at
 
-    from daily_grosses
-    -- Equality only: a `film_id is null` term here would turn the hash join into a
-    -- nested loop; rows with a film_id keep it through the coalesce above.
-    left join title_matches
-        on
-            daily_grosses.title_key = title_matches.title_key
-            and daily_grosses.date = title_matches.date
+    from matched
+    left join films on matched.matched_film_id = films.film_id
 
 )
 
