@@ -121,7 +121,6 @@ attempts_with_gpu as (
 
     select
         attempts.* replace (coalesce(attempts.gpu_model, worker_gpus.gpu_name) as gpu_model),
-        {{ gpu_model_key('coalesce(attempts.gpu_model, worker_gpus.gpu_name)') }} as gpu_model_key,
         (coalesce(attempts.finished_at, attempts.started_at) at time zone 'UTC')::date
             as rated_on
     from attempts
@@ -130,10 +129,15 @@ attempts_with_gpu as (
 ),
 
 -- The rate is chosen once per GPU model and day, not once per attempt: a farm renders
--- millions of frames on a handful of models over a few hundred days.
+-- millions of frames on a handful of models over a few hundred days. The model's key (a
+-- regex) is computed here too, per model and day (1.2 s per 2M attempts when per attempt).
 rated_days as (
 
-    select distinct gpu_model_key, rated_on from attempts_with_gpu
+    select
+        gpu_model,
+        rated_on,
+        {{ gpu_model_key('gpu_model') }} as gpu_model_key
+    from (select distinct gpu_model, rated_on from attempts_with_gpu)
 
 ),
 
@@ -142,7 +146,7 @@ rated_days as (
 day_rates as (
 
     select
-        rated_days.gpu_model_key,
+        rated_days.gpu_model,
         rated_days.rated_on,
         gpu_rates.usd_per_hour as card_usd_per_hour,
         gpu_rates.gpu_model_key as card_gpu_model_key
@@ -150,7 +154,7 @@ day_rates as (
     left join gpu_rates
         on gpu_rates.gpu_model_key in (rated_days.gpu_model_key, 'default')
     qualify row_number() over (
-        partition by rated_days.gpu_model_key, rated_days.rated_on
+        partition by rated_days.gpu_model, rated_days.rated_on
         order by
             gpu_rates.gpu_model_key = 'default',
             rated_days.rated_on >= gpu_rates.effective_from
@@ -169,7 +173,7 @@ rated_attempts as (
         day_rates.card_gpu_model_key
     from attempts_with_gpu
     left join day_rates
-        on attempts_with_gpu.gpu_model_key is not distinct from day_rates.gpu_model_key
+        on attempts_with_gpu.gpu_model is not distinct from day_rates.gpu_model
         and attempts_with_gpu.rated_on is not distinct from day_rates.rated_on
 
 ),

@@ -8,14 +8,16 @@ source as (
 
 final as (
 
+    -- Ingestion already trimmed every text value and made blank ones null; ids are
+    -- compared in lower case across events, logs and metrics.
     select
-        lower(trim(event_id)) as event_id,
-        lower(trim(job_id)) as job_id,
-        lower(trim(film_id)) as film_id,
-        lower(trim(shot)) as shot,
-        lower(trim(worker)) as worker,
-        lower(trim(event_type)) as event_type,
-        nullif(trim(gpu_model), '') as gpu_model,
+        lower(event_id) as event_id,
+        lower(job_id) as job_id,
+        lower(film_id) as film_id,
+        lower(shot) as shot,
+        lower(worker) as worker,
+        lower(event_type) as event_type,
+        gpu_model,
         error,
         frame,
         render_seconds,
