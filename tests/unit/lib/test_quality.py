@@ -92,7 +92,8 @@ def test_every_row_is_checked_even_when_gx_only_sees_a_sample(con: duckdb.DuckDB
 
     result = quality.run_suite(con, suite, "big")
 
-    assert (result.rows_checked, result.rows_validated_by_gx) == (rows, quality.GX_MAX_ROWS)
+    assert result.rows_checked == rows
+    assert abs(result.rows_validated_by_gx - quality.GX_MAX_ROWS) < 2_000  # a Bernoulli sample of about that size
     assert not result.success
     assert "expect_column_values_to_be_between(column=n, min_value=0): 1 rows (DuckDB, all rows)" in result.failures
 
