@@ -28,7 +28,7 @@ pipeline code is not changed, only observed):
   Dagster's own orchestration (plan, events, resource set-up).
 * Inside the ingestion step: `load_batch` (wrapped, passing through) returns a LoadReport
   whose `stages` are read (CSV parse into text columns), judge (typing + quarantine split),
-  quality (raw suite: DuckDB on all rows + GX on a <=100k sample; the GX part is timed by
+  quality (raw suite: DuckDB on all rows + GX on a ~100k-row sample; the GX part is timed by
   wrapping `quality._validate_with_gx`) and commit (raw + quarantine + meta in one DuckLake
   transaction). `landing.pending_files` (listing + SHA-256 of each file) is timed by a wrapper
   too; the rest of the step (connection, attach, DDL, Dagster events) is shown as "other".
@@ -484,7 +484,7 @@ STAGES = (
     ("parse: read_csv -> text columns", "read"),
     ("type + quarantine split (judge)", "judge"),
     ("raw quality suite: DuckDB all rows + GX", "quality"),
-    ("  of which GX on a <=100k-row sample", "gx_raw"),
+    ("  of which GX on a ~100k-row sample", "gx_raw"),
     ("load: raw + quarantine commit to DuckLake", "commit"),
     ("ingest steps, rest (connect, DDL, empty films)", "ingest_other"),
     ("dbt build step", "dbt"),
