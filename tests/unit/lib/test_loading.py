@@ -101,6 +101,20 @@ def test_every_bad_cell_of_a_row_is_named_in_its_reason(catalog: Any) -> None:
         assert part in reason
 
 
+def test_a_rule_checked_once_per_distinct_title_still_quarantines_every_row_with_it(catalog: Any) -> None:
+    # The unknown-film rule reads only film_id and title: it runs once per distinct pair,
+    # and every row with a broken pair gets the reason.
+    lines = [
+        "2026-07-10,Nonexistent Film,1,1,,,,,",
+        "2026-07-11,Level Zero,1,1,,,,,",
+        "2026-07-12,Nonexistent Film,1,1,,,,,",
+    ]
+    report = catalog.load(BOX_OFFICE_DAILY, ("daily.csv", DAILY_HEADER + "\n".join(lines) + "\n"))
+
+    assert _single(report) == ("loaded", 1, 2)
+    assert sorted(_reasons(catalog, "box_office_daily")) == [2, 4]
+
+
 def test_booleans_accept_true_false_yes_no_1_0_and_default_to_false(catalog: Any) -> None:
     cells = ["true", "false", "yes", "no", "1", "0", "", "TRUE", "No", " Y ", "f"]
     lines = [f"2026-07-{10 + i},Level Zero,100,10,,,,{cell},\n" for i, cell in enumerate(cells)]
