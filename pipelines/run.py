@@ -63,8 +63,10 @@ class RunOutcome:
 
 
 def run_once(log_level: str = "INFO") -> RunOutcome:
-    """Execute the pipeline job in this process with an ephemeral Dagster instance.
+    """Execute the pipeline job in this process, recorded in the home's Dagster instance.
 
+    The run, its asset materializations and its check results land in BACKLOT_HOME/dagster
+    (the instance `make dev` opens), so the Dagster UI shows why a publish was blocked.
     Dagster's and dbt's own output goes to BACKLOT_HOME/logs/last-run.log, so the terminal
     shows only the summary; the log keeps every step for whoever needs the detail.
     """
@@ -73,13 +75,15 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
     from pipelines.definitions import PIPELINE_JOB, defs
 
     job = defs.resolve_job_def(PIPELINE_JOB)
-    log_path = load_settings().home / "logs" / "last-run.log"
+    settings = load_settings()
+    log_path = settings.home / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
     with (
         log_path.open("w") as log,
         contextlib.redirect_stdout(log),
         contextlib.redirect_stderr(log),
-        dg.DagsterInstance.ephemeral() as instance,
+        dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance,
     ):
         result = job.execute_in_process(
             instance=instance,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from pipelines import cli
@@ -86,6 +87,21 @@ def test_run_publishes_hand_checked_marts_and_a_failed_audit_keeps_them(
     assert _mart("SELECT count(*) AS n FROM meta.publishes") == [{"n": 1}]
     assert cli.main(["status"]) == 0
     assert "failing checks: none" not in capsys.readouterr().out
+
+    # Both runs are in the home's Dagster instance, the one `make dev` opens: the failed
+    # check that stopped the publish is there for an operator to see in the UI.
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        blocked, published = instance.get_runs()  # newest first
+        assert (blocked.status, published.status) == (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.SUCCESS)
+        failed = [
+            event.asset_check_evaluation_data
+            for event in (
+                record.get_dagster_event()
+                for record in instance.all_logs(blocked.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+            )
+            if not event.asset_check_evaluation_data.passed
+        ]
+        assert failed, "the blocked run recorded no failed check"
 
 
 def test_second_run_with_nothing_new_loads_nothing(home: Path, land: Land) -> None:
