@@ -53,12 +53,14 @@ CREATE OR REPLACE TEMP MACRO chart_unknown(s) AS
     CASE WHEN s IS NULL THEN true WHEN contains(s, '[') THEN regexp_full_match(s, '\s*\[.*\]\s*')
          WHEN length(s) > 6 THEN false
          ELSE list_contains(['', '-', '--', '—', '–', 'n/c', 'n/a', 'na', 'null', 'none'], lower(trim(s))) END;
--- A text cell: unknown markers become NULL and surrounding spaces go. Most cells are longer
--- than any marker, unbracketed and untrimmed: those pass as they are (trim() copies every
--- value; this is 1.5x faster over eight text columns).
+-- A text cell: unknown markers become NULL and surrounding spaces go. trim() copies every
+-- value, and takes Unicode spaces (no-break, em ...) as well as ' '; a plain-ASCII cell
+-- without a space at either end, as most are, is already trimmed and passes as it is
+-- (1.5x faster over eight text columns).
 CREATE OR REPLACE TEMP MACRO chart_text(s) AS
-    CASE WHEN length(s) > 6 AND NOT contains(s, '[') AND NOT starts_with(s, ' ') AND NOT ends_with(s, ' ') THEN s
-         WHEN NOT chart_unknown(s) THEN trim(s) END;
+    CASE WHEN chart_unknown(s) THEN NULL
+         WHEN strlen(s) = length(s) AND NOT starts_with(s, ' ') AND NOT ends_with(s, ' ') THEN s
+         ELSE trim(s) END;
 -- NaN, inf and overflowing literals are not numbers a chart prints.
 CREATE OR REPLACE TEMP MACRO nullif_nonfinite(x) AS CASE WHEN isfinite(x) THEN x END;
 -- Unknown markers fail the cast and come out NULL, so no chart_unknown() here. A plain

@@ -318,6 +318,22 @@ def test_json_lines_are_numbered_and_judged_line_by_line_whatever_the_whitespace
     assert _reasons(lake, "films") == quarantined
 
 
+def test_text_loses_surrounding_spaces_unicode_ones_too(lake: Any) -> None:
+    # DuckDB's trim() also takes no-break and other Unicode spaces; plain ASCII cells skip it.
+    lake.load(
+        FILMS,
+        (
+            "films.csv",
+            FILMS_HEADER + "a-2026,\u00a0Level Zero\u2003,2026-01-01,100,\nb-2026,  Dune X ,2026-01-01,100,\n",
+        ),
+    )
+
+    assert lake.rows("SELECT film_id, title FROM raw.films ORDER BY 1") == [
+        {"film_id": "a-2026", "title": "Level Zero"},
+        {"film_id": "b-2026", "title": "Dune X"},
+    ]
+
+
 def test_row_numbers_stay_line_numbers_after_a_blank_line(lake: Any) -> None:
     lake.load(FILMS, ("films.csv", FILMS_HEADER + "a-2026,A,2026-01-01,100,\n\nb-2026,B,2026-01-01,100,\n"))
 
