@@ -7,6 +7,7 @@ everywhere.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -67,10 +68,6 @@ def attach_sql(settings: Settings, *, read_only: bool = False, snapshot: int | N
     return f"ATTACH 'ducklake:{settings.catalog}' AS {LAKE} ({', '.join(options)})"
 
 
-# One read-write DuckDB per process and lake; see connect().
-_WRITERS: dict[Settings, duckdb.DuckDBPyConnection] = {}
-
-
 def connect(
     settings: Settings | None = None,
     *,
@@ -87,11 +84,15 @@ def connect(
     settings = settings or load_settings()
     if read_only or snapshot is not None:
         return _open(settings, read_only=read_only, snapshot=snapshot)
-    if settings not in _WRITERS:
-        _WRITERS[settings] = _open(settings)
-    con = _WRITERS[settings].cursor()
+    con = _shared_writer(settings).cursor()
     con.execute(f"USE {LAKE}")
     return con
+
+
+@functools.cache
+def _shared_writer(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The process's read-write DuckDB for this lake; see connect()."""
+    return _open(settings)
 
 
 def _open(settings: Settings, *, read_only: bool = False, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:

@@ -25,6 +25,7 @@ from typing import Literal
 
 import duckdb
 
+from pipelines.lakehouse import LAKE
 from pipelines.lib import landing, quality
 from pipelines.lib.landing import LandedFile
 
@@ -859,8 +860,8 @@ def load_batch(
 
 def _raw_table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = 'raw' AND table_name = ?",
-        [name],
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'raw' AND table_name = ?",
+        [LAKE, name],
     ).fetchone()
     return bool(found and found[0])
 
