@@ -715,23 +715,26 @@ def _apply_rules(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
         )
 
 
-def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> dict[tuple[str, ...], str]:
     """Quarantine later copies of a record under the suite's uniqueness expectations.
 
-    `_file_sha256` in a key scopes it to one file (here: `_file_index`). Keys that occur
-    more than once are found by grouping on a hash of the key (usually none are); only
-    rows with those hashes go through the window, and the few copies are updated in place.
+    `_file_sha256` in a key scopes it to one file. Keys that occur more than once are found
+    by grouping on a hash of the key (usually none are); only rows with those hashes go
+    through the window, and the few copies are updated in place. Returns, per key, the
+    table of those hashes: the suite's own uniqueness count reuses them (`run_suite`).
     """
-    for key in (e.columns for e in spec.suite.expectations if e.type in quality.BATCH_LEVEL):
-        per_file = "_file_sha256" in key
-        columns = ["_file_index" if c == "_file_sha256" else _quote(c) for c in key]
-        hashed = quality.key_hash(columns)
+    repeated_keys = {}
+    for number, key in enumerate(e.columns for e in spec.suite.expectations if e.type in quality.BATCH_LEVEL):
+        columns = [_quote(c) for c in key]
+        hashed, table = quality.key_hash(columns), f"_repeated_keys_{number}"
+        repeated_keys[tuple(key)] = f"SELECT hash FROM {table}"
         repeated = con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _repeated_keys AS SELECT {hashed} AS hash FROM _judged "
-            "WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1; SELECT count(*) FROM _repeated_keys"
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {hashed} AS hash FROM _judged JOIN _files USING "
+            f"(_file_index) WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1; SELECT count(*) FROM {table}"
         ).fetchone()
         if not repeated or not repeated[0]:
             continue
+        per_file = "_file_sha256" in key
         shown = ", ".join(c for c in key if not c.startswith("_")) + (" in this file" if per_file else "")
         # A batch-wide key may repeat across files: then name the file of the first copy.
         label = spec.record_label
@@ -740,11 +743,12 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
             "UPDATE _judged SET _reason = d.reason FROM ("
             f"SELECT _file_index, _row_number, 'duplicate of ' || {first} || first_value(_row_number) OVER w "
             f"|| ' (same {shown})' AS reason FROM _judged JOIN _files USING (_file_index) "
-            f"WHERE _reason IS NULL AND {hashed} IN (SELECT hash FROM _repeated_keys) "
+            f"WHERE _reason IS NULL AND {hashed} IN (SELECT hash FROM {table}) "
             f"WINDOW w AS (PARTITION BY {', '.join(columns)} ORDER BY _file_index, _row_number) "
             "QUALIFY row_number() OVER w > 1"
             ") d WHERE _judged._file_index = d._file_index AND _judged._row_number = d._row_number"
         )
+    return repeated_keys
 
 
 def load_batch(
@@ -808,7 +812,7 @@ def load_batch(
     report.stages["judge.type"] = time.perf_counter() - mark
     _apply_rules(con, spec)
     report.stages["judge.rules"] = time.perf_counter() - mark - report.stages["judge.type"]
-    _mark_duplicates(con, spec)
+    repeated_keys = _mark_duplicates(con, spec)
     report.stages["judge.duplicates"] = (
         time.perf_counter() - mark - report.stages["judge.type"] - report.stages["judge.rules"]
     )
@@ -820,7 +824,7 @@ def load_batch(
     report.stages["judge"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    report.quality = quality.run_suite(con, spec.suite, "_good")
+    report.quality = quality.run_suite(con, spec.suite, "_good", repeated_keys=repeated_keys)
     report.stages["quality"] = time.perf_counter() - mark
 
     counts = {

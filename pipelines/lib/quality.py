@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -151,12 +152,13 @@ def key_hash(columns: list[str]) -> str:
     return "hash(" + ", ".join(columns) + ")"
 
 
-def _duplicates_sql(expectation: Expectation, relation: str) -> str:
+def _duplicates_sql(expectation: Expectation, relation: str, candidates: str | None = None) -> str:
     columns = ", ".join(f'"{c}"' for c in expectation.columns)
     key = key_hash([f'"{c}"' for c in expectation.columns])
     # GX ignores rows whose key columns are all null; so does this count.
     not_all_null = " OR ".join(f'"{c}" IS NOT NULL' for c in expectation.columns)
-    candidates = f"SELECT {key} FROM {relation} WHERE {not_all_null} GROUP BY ALL HAVING count(*) > 1"
+    if candidates is None:
+        candidates = f"SELECT {key} FROM {relation} WHERE {not_all_null} GROUP BY ALL HAVING count(*) > 1"
     return (
         f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {relation} "
         f"WHERE ({not_all_null}) AND {key} IN ({candidates}) GROUP BY {columns} HAVING count(*) > 1)"
@@ -168,8 +170,20 @@ def _describe(expectation: Expectation) -> str:
     return f"{expectation.type}({args})"
 
 
-def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str) -> SuiteResult:
-    """Validate `relation` (a table or view name) with DuckDB on every row and GX on a sample."""
+def run_suite(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    relation: str,
+    *,
+    repeated_keys: Mapping[tuple[str, ...], str] | None = None,
+) -> SuiteResult:
+    """Validate `relation` (a table or view name) with DuckDB on every row and GX on a sample.
+
+    `repeated_keys` maps a uniqueness expectation's columns to SQL giving every `key_hash`
+    that repeats in a superset of `relation` (ingestion has just grouped the batch on it to
+    find duplicates). Every key repeated in `relation` is among them, so the count is still
+    exact over all rows, without grouping ten million keys a second time (1.8 s).
+    """
     started = time.perf_counter()
     # Every row-level expectation in one scan; each uniqueness expectation in its own.
     row_level = [(i, e) for i, e in enumerate(suite.expectations) if e.type in ROW_LEVEL]
@@ -180,7 +194,8 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, relation: str) -> Su
     violations = {i: int(n) for (i, _), n in zip(row_level, scanned[1:], strict=True)}
     for i, expectation in enumerate(suite.expectations):
         if expectation.type in BATCH_LEVEL:
-            result = con.execute(_duplicates_sql(expectation, relation)).fetchone()
+            candidates = (repeated_keys or {}).get(tuple(expectation.columns))
+            result = con.execute(_duplicates_sql(expectation, relation, candidates)).fetchone()
             violations[i] = int(result[0]) if result and result[0] is not None else 0
     failures = []
     failed_expectations: set[int] = set()

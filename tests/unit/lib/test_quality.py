@@ -112,6 +112,23 @@ def test_duckdb_and_gx_agree_that_rows_with_an_all_null_key_are_not_duplicates(c
     ]
 
 
+def test_uniqueness_counted_from_given_repeated_keys_is_still_exact(con: duckdb.DuckDBPyConnection) -> None:
+    # Ingestion hands over the hashes that repeat in a superset of the rows checked: here the
+    # superset also had (2, 2) twice, which the checked rows hold once.
+    con.execute("CREATE TEMP TABLE keys AS SELECT * FROM (VALUES (1, 1), (1, 1), (1, 1), (2, 2), (3, 3)) t(a, b)")
+    con.execute("CREATE TEMP TABLE superset_repeats AS SELECT hash(a, b) AS hash FROM (VALUES (1, 1), (2, 2)) t(a, b)")
+    suite = _suite("test.unique_given", ("expect_compound_columns_to_be_unique", {"column_list": ["a", "b"]}))
+
+    given = quality.run_suite(con, suite, "keys", repeated_keys={("a", "b"): "SELECT hash FROM superset_repeats"})
+    found = quality.run_suite(con, suite, "keys")
+
+    assert (
+        given.failures[0]
+        == found.failures[0]
+        == ("expect_compound_columns_to_be_unique(column_list=['a', 'b']): 3 rows (DuckDB, all rows)")
+    )
+
+
 # A min above the max: DuckDB counts no violation on an all-null column, GX raises while computing
 # its metric. That is an engine error, not a verdict about the data.
 ENGINE_ERROR_SUITE = (
