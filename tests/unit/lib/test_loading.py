@@ -283,9 +283,9 @@ def test_json_lines_values_are_the_json_text_of_each_field(lake: Any) -> None:
     report = lake.load(FILMS, ("films.jsonl", record + "\n"))
 
     assert _single(report) == ("loaded", 1, 0)
-    # as json_extract_string writes them (DuckDB's read_json would make the number -1e-07)
+    # a number as DuckDB writes a DOUBLE, other JSON as its compact text
     assert lake.rows("SELECT distributor, genre, production_model, worldwide_gross_usd FROM raw.films") == [
-        {"distributor": "-1e-7", "genre": '{"tags":[1,2.5]}', "production_model": None, "worldwide_gross_usd": None}
+        {"distributor": "-1e-07", "genre": '{"tags":[1,2.5]}', "production_model": None, "worldwide_gross_usd": None}
     ]
 
 
@@ -609,3 +609,11 @@ def test_rows_are_not_judged_without_the_catalog_they_are_checked_against(lake: 
         loading.load_batch(lake.con, BOX_OFFICE_DAILY, pending)
     # Nothing was quarantined as an unknown film; the file waits for the next run.
     assert landing.pending_files(lake.settings.landing("box_office_daily")) == pending
+
+
+def test_a_json_path_is_a_path_of_object_keys() -> None:
+    assert loading.Column("views", path="$.statistics.viewCount").json_keys == ("statistics", "viewCount")
+    assert loading.Column("n", path='$."odd key".x').json_keys == ("odd key", "x")
+    assert loading.Column("plain").json_keys == ("plain",)
+    with pytest.raises(ValueError, match="not a path of object keys"):
+        _ = loading.Column("first", path="$.items[0]").json_keys
