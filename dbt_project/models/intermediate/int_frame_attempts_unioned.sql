@@ -4,9 +4,24 @@
 
 with
 
+-- Only the columns an attempt needs: every column the window below carries is sorted
+-- with it.
 events as (
 
-    select * from {{ ref('stg_render__events') }}
+    select
+        event_id,
+        event_type,
+        film_id,
+        shot,
+        job_id,
+        worker,
+        gpu_model,
+        frame,
+        render_seconds,
+        megapixels,
+        usd_per_hour,
+        occurred_at
+    from {{ ref('stg_render__events') }}
 
 ),
 
