@@ -61,6 +61,7 @@ one temporary folder under /tmp that is removed afterwards (`--keep` keeps it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -69,6 +70,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,21 +163,28 @@ def write_daily(path: Path, rows: int, films: int) -> None:
 # --------------------------------------------------------------------------- bare baseline
 
 
-def bare_load(csv: Path, workdir: Path) -> float:
-    """Seconds for `CREATE TABLE AS SELECT * FROM read_csv(csv)` into a fresh DuckLake."""
-    home = Path(tempfile.mkdtemp(prefix="bare-", dir=workdir))
+@contextlib.contextmanager
+def fresh_lake(workdir: Path, prefix: str) -> Iterator[tuple[Any, Path]]:
+    """A connection to a new, empty DuckLake in a temporary BACKLOT_HOME, removed afterwards."""
+    home = Path(tempfile.mkdtemp(prefix=prefix, dir=workdir))
     os.environ["BACKLOT_HOME"] = str(home)
     from pipelines import lakehouse
 
     con = lakehouse.connect()
     con.execute("SET enable_progress_bar = false")
     try:
-        started = time.perf_counter()
-        con.execute(f"CREATE TABLE raw_bare AS SELECT * FROM read_csv('{csv}')")
-        return time.perf_counter() - started
+        yield con, home
     finally:
         con.close()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def bare_load(csv: Path, workdir: Path) -> float:
+    """Seconds for `CREATE TABLE AS SELECT * FROM read_csv(csv)` into a fresh DuckLake."""
+    with fresh_lake(workdir, "bare-") as (con, _):
+        started = time.perf_counter()
+        con.execute(f"CREATE TABLE raw_bare AS SELECT * FROM read_csv('{csv}')")
+        return time.perf_counter() - started
 
 
 def best_bare(csv: Path, workdir: Path, repeats: int = 2) -> float:
@@ -207,20 +216,11 @@ CREATE TABLE box_office_daily AS SELECT films.film_id, raw.date, raw.gross_usd, 
 
 def floor_load(csv: Path, films: Path, workdir: Path) -> float:
     """Seconds for FLOOR_SQL on a fresh DuckLake holding the film catalog."""
-    home = Path(tempfile.mkdtemp(prefix="floor-", dir=workdir))
-    os.environ["BACKLOT_HOME"] = str(home)
-    from pipelines import lakehouse
-
-    con = lakehouse.connect()
-    con.execute("SET enable_progress_bar = false")
-    try:
+    with fresh_lake(workdir, "floor-") as (con, _):
         con.execute(f"CREATE TABLE films AS SELECT film_id, title FROM read_csv('{films}', all_varchar = true)")
         started = time.perf_counter()
         con.execute(FLOOR_SQL.format(csv=csv))
         return time.perf_counter() - started
-    finally:
-        con.close()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- child process
@@ -804,15 +804,10 @@ class _TimedConnection:
 
 def print_sql_profile(workdir: Path, films: Path, daily: Path) -> None:
     """The slowest statements of one load_batch of `daily` (fresh home, catalog loaded first)."""
-    home = Path(tempfile.mkdtemp(prefix="sql-", dir=workdir))
-    os.environ["BACKLOT_HOME"] = str(home)
-    from pipelines import lakehouse
     from pipelines.defs.box_office.sources import BOX_OFFICE_DAILY, FILMS
     from pipelines.lib import landing, loading
 
-    con = lakehouse.connect()
-    con.execute("SET enable_progress_bar = false")
-    try:
+    with fresh_lake(workdir, "sql-") as (con, home):
         _land(home, "films", films)
         loading.load_batch(con, FILMS, landing.pending_files(home / "landing" / "films"))
         _land(home, "box_office_daily", daily)
@@ -820,9 +815,6 @@ def print_sql_profile(workdir: Path, films: Path, daily: Path) -> None:
         report = loading.load_batch(
             timed, BOX_OFFICE_DAILY, landing.pending_files(home / "landing" / "box_office_daily")
         )
-    finally:
-        con.close()
-        shutil.rmtree(home, ignore_errors=True)
     stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.stages.items())
     print(f"\nSQL PROFILE: load_batch of {daily.name} called directly ({report.seconds:.2f} s: {stages})")
     for seconds, sql in sorted(timed.log, reverse=True)[:8]:
