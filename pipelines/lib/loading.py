@@ -120,6 +120,9 @@ class Column:
     aliases: tuple[str, ...] = ()  # other header names for it (compared lower-case, units stripped)
     path: str | None = None  # JSON path in a record: `$.key.key`, keys plain or quoted (default `$."<name>"`)
 
+    def __post_init__(self) -> None:
+        _ = self.json_keys  # a path that is not one of object keys fails where the source is defined
+
     @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.kind]
@@ -663,13 +666,14 @@ class _Reader:
         return rejected
 
 
-# Per kind: the typed value of a cell `{c}` (`{n}`: its number, parsed once beforehand),
-# and what a cell that is neither unknown nor parseable is called in its quarantine reason.
+# Per numeric kind: the number in a cell `{c}`, parsed once in a step of its own.
 NUMBERS: dict[ColumnKind, str] = {
     "number": "chart_number({c})",
     "integer": "chart_number({c})",
     "measure": "measure_number({c})",
 }
+# Per kind: the typed value of a cell `{c}` (`{n}`: its number from NUMBERS), and what a
+# cell that is neither unknown nor parseable is called in its quarantine reason.
 PARSERS: dict[ColumnKind, tuple[str, str | None]] = {
     "text": ("chart_text({c})", None),
     "number": ("{n}", "is not a number"),
@@ -767,9 +771,10 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> dict[t
         columns = [_quote(c) for c in key]
         hashed, table = quality.key_hash(columns), f"_repeated_keys_{number}"
         repeated_keys[tuple(key)] = f"SELECT hash FROM {table}"
+        good = "_judged JOIN _files USING (_file_index) WHERE _reason IS NULL"
         repeated = con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {hashed} AS hash FROM _judged JOIN _files USING "
-            f"(_file_index) WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1; SELECT count(*) FROM {table}"
+            f"CREATE OR REPLACE TEMP TABLE {table} AS {quality.repeated_hashes(columns, good)}; "
+            f"SELECT count(*) FROM {table}"
         ).fetchone()
         if not repeated or not repeated[0]:
             continue
