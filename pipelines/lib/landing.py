@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipelines.settings import IGNORED_PREFIXES, IGNORED_SUFFIXES
 
+CHUNK = 1 << 20
 ARCHIVE = ".archive"  # starts with '.', so scanning ignores it; raw files stay rebuildable
 
 
@@ -22,6 +23,9 @@ class LandedFile:
     # Counted in the same pass as the hash, so readers need not read the file again for them.
     lines: int  # newline-separated lines; a last line without a newline counts
     ends_with_newline: bool
+    longest_line: int  # an upper bound, in bytes: readers that cannot take long lines look here first
+    # A CR, VT or FF anywhere: DuckDB's readers split or trim at them as a line-by-line reader does not.
+    odd_whitespace: bool
 
     @property
     def name(self) -> str:
@@ -42,18 +46,40 @@ def pending_files(source_dir: Path) -> list[LandedFile]:
 
 
 def _scan(path: Path) -> LandedFile:
-    """Hash, size and lines of a file in one streaming pass (flat memory)."""
+    """Hash, size and lines of a file in one streaming pass (flat memory).
+
+    The longest line is bounded, not measured: a line within one chunk is shorter than the
+    chunk, and only lines running across chunks are added up. So, like the other counts, it
+    needs nothing slower than byte searches, and the pass costs what hashing costs.
+    """
     digest = hashlib.sha256()
     size = newlines = 0
     last = b"\n"
+    longest = running = 0  # running: the bytes since the last newline
+    odd_whitespace = False
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
+        while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
             newlines += chunk.count(b"\n")
             last = chunk[-1:]
+            odd_whitespace = odd_whitespace or any(c in chunk for c in (b"\r", b"\x0b", b"\x0c"))
+            first = chunk.find(b"\n")
+            if first < 0:
+                running += len(chunk)
+                continue
+            longest = max(longest, running + first, len(chunk) if chunk.find(b"\n", first + 1) >= 0 else 0)
+            running = len(chunk) - 1 - chunk.rfind(b"\n")
     ends_with_newline = last == b"\n"
-    return LandedFile(path, digest.hexdigest(), size, newlines + (not ends_with_newline), ends_with_newline)
+    return LandedFile(
+        path,
+        digest.hexdigest(),
+        size,
+        newlines + (not ends_with_newline),
+        ends_with_newline,
+        longest_line=max(longest, running),
+        odd_whitespace=odd_whitespace,
+    )
 
 
 def archive(file: LandedFile) -> Path:

@@ -43,8 +43,9 @@ SQL_TYPES: dict[ColumnKind, str] = {
 LINEAGE = ("_file_sha256", "_file_name", "_row_number")
 WHOLE_FILE_MAX_CHARS = 1 << 20  # a rejected file's text kept in quarantine; the file itself is archived
 # JSON Lines are read by DuckDB's JSON reader when that provably gives what reading line by line gives;
-# the line reader refuses lines of 2,000,000 bytes or more, so files with lines anywhere near that are left to it.
-JSON_LINES_FAST_MAX_LINE = 1_000_000
+# the line reader refuses lines of 2,000,000 bytes or more, so files with lines anywhere near that are left
+# to it. Above the landing scan's chunk: its bound on the longest line is never less than a chunk.
+JSON_LINES_FAST_MAX_LINE = 1_500_000
 
 # How public charts print numbers and "unknown" (CONTRACTS.md §4): `$1,234,567`, `4,539`,
 # `+15.2%`; `-`, `n/c`, `N/A` and empty are unknown, never zero.
@@ -265,16 +266,9 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _json_values(record: str, columns: Sequence[Column]) -> tuple[str, dict[str, str]]:
-    """SQL for the columns' values (as text) in the JSON `record`: one expression, and per column its part.
-
-    One `json_transform` to a struct of VARCHARs: a value is read as `json_extract_string`
-    reads it (a string's content, other JSON as its text, null or absent as NULL; keys
-    matched exactly, the first of repeated keys), but parsing the record once for all
-    columns is 1.7x faster than extracting a list of paths.
-    """
+def _json_shape(columns: Sequence[Column]) -> dict[str, Any]:
+    """The columns' JSON keys as a tree of objects with `"VARCHAR"` leaves: `json_transform`'s shape."""
     shape: dict[str, Any] = {}
-    parts = {}
     for column in columns:
         *parents, leaf = column.json_keys
         node = shape
@@ -285,8 +279,27 @@ def _json_values(record: str, columns: Sequence[Column]) -> tuple[str, dict[str,
         if leaf in node:
             raise ValueError(f"column {column.name}: its path is another column's, or leads into one")
         node[leaf] = "VARCHAR"
-        parts[column.name] = "_values" + "".join(f"[{_text(key)}]" for key in column.json_keys)
+    return shape
+
+
+def _json_values(record: str, columns: Sequence[Column]) -> tuple[str, dict[str, str]]:
+    """SQL for the columns' values (as text) in the JSON `record`: one expression, and per column its part.
+
+    One `json_transform` to a struct of VARCHARs: a value is read as `json_extract_string`
+    reads it (a string's content, other JSON as its text, null or absent as NULL; keys
+    matched exactly, the first of repeated keys), but parsing the record once for all
+    columns is 1.7x faster than extracting a list of paths.
+    """
+    shape = _json_shape(columns)
+    parts = {c.name: "_values" + "".join(f"[{_text(key)}]" for key in c.json_keys) for c in columns}
     return f"json_transform({record}, {_text(json.dumps(shape))})", parts
+
+
+def _json_type(node: str | dict[str, Any]) -> str:
+    """DuckDB's type for a `_json_shape` node: `VARCHAR`, or `STRUCT("title" VARCHAR, ...)` for an object."""
+    if isinstance(node, str):
+        return node
+    return "STRUCT(" + ", ".join(f"{_quote(key)} {_json_type(child)}" for key, child in node.items()) + ")"
 
 
 def detect_format(file: LandedFile, formats: Sequence[str]) -> str:
@@ -408,54 +421,45 @@ class _Reader:
         """Read a JSON Lines file with DuckDB's JSON reader if that is the same as reading it line by line.
 
         Line by line, each line is parsed several times (4x slower at a million lines).
-        `read_ndjson_objects` parses once, but skips blank lines, trims whitespace (also form
-        feeds, which `json_valid` refuses), fails on a bad line and does not split at a CR as the
-        line reader does. So its rows are kept only if each is a valid object without a CR and
-        their bytes plus one newline each add up to the file's size: then every line is exactly
-        one of them, in order. Otherwise (False) the file is read line by line.
+        `read_json` parses each once, in parallel, straight into the columns, reading each value
+        as `json_transform` does. It fails on a line that is not JSON or not an object, on
+        repeated keys and on a value where a column's path needs an object; but it skips blank
+        lines, reads a `null` line as a record of nulls, trims VT and FF (which `json_valid`
+        refuses), ends lines at a CR, and takes lines longer than the line reader does. So it
+        is used only on files the landing scan found without CR, VT or FF and without long
+        lines, and its rows are kept only if there are as many as lines (none was skipped)
+        and none is all null: then the k-th row is line k. Otherwise (False) the file is read
+        line by line, which says what is wrong with which line.
         """
-        objects = f"{table}_objects"
-        if not self._read_json_objects(file, objects) or not self._one_object_per_line(file, objects):
-            self.con.execute(f"DROP TABLE IF EXISTS {objects}")
+        if file.odd_whitespace or file.longest_line >= JSON_LINES_FAST_MAX_LINE:
             return False
-        # A table keeps the reader's (file) order, so rowid + 1 is the line.
-        names = ", ".join(_quote(c.name) for c in self.spec.columns)
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 1 AS _row_number, {names}, "
-            f"NULL::VARCHAR AS _raw, NULL::VARCHAR AS _parse_error FROM {objects}"
-        )
-        return True
-
-    def _read_json_objects(self, file: LandedFile, objects: str) -> bool:
-        """One row per JSON record: its size in bytes, whether it passes the line reader's checks, the columns."""
-        extract, parts = _json_values("_text", self.spec.columns)
-        values = ", ".join(f"{parts[c.name]} AS {_quote(c.name)}" for c in self.spec.columns)
+        shape = _json_shape(self.spec.columns)
+        columns = "{" + ", ".join(f"{_text(key)}: {_text(_json_type(node))}" for key, node in shape.items()) + "}"
+        objects = f"{table}_objects"
         try:
+            # With a 64 MB object limit (default 16 MB) this is 1.5x faster at millions of
+            # lines; the limit bounds a buffer, not lines: long lines are kept out above.
             self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {objects} AS SELECT _bytes, _ok, {values} FROM ("
-                "SELECT strlen(_text) AS _bytes, "
-                # valid JSON starting with `{` is an object; a CR would end the line there
-                "json_valid(_text) AND starts_with(_text, '{') AND NOT contains(_text, chr(13)) AS _ok, "
-                f"{extract} AS _values "
-                # With a 64 MB object limit (default 16 MB) this is 15% faster at millions of
-                # lines; lines anywhere near that long are left to the line reader anyway.
-                "FROM (SELECT json::VARCHAR AS _text FROM read_ndjson_objects("
-                f"{_text(str(file.path))}, maximum_object_size = 67108864)))"
+                f"CREATE OR REPLACE TEMP TABLE {objects} AS SELECT * FROM read_json({_text(str(file.path))}, "
+                f"columns = {columns}, format = 'newline_delimited', maximum_object_size = 67108864)"
             )
         except duckdb.Error:
             return False  # e.g. a line that is not JSON: the line reader quarantines it alone
+        all_null = " AND ".join(f"{_quote(key)} IS NULL" for key in shape)
+        counts = self.con.execute(f"SELECT count(*), count(*) FILTER (WHERE {all_null}) FROM {objects}").fetchone()
+        if counts != (file.lines, 0):
+            self.con.execute(f"DROP TABLE {objects}")
+            return False
+        values = ", ".join(
+            f"{_quote(c.json_keys[0])}{''.join(f'[{_text(key)}]' for key in c.json_keys[1:])} AS {_quote(c.name)}"
+            for c in self.spec.columns
+        )
+        # A table keeps the reader's (file) order, so rowid + 1 is the line.
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 1 AS _row_number, {values}, "
+            f"NULL::VARCHAR AS _raw, NULL::VARCHAR AS _parse_error FROM {objects}"
+        )
         return True
-
-    def _one_object_per_line(self, file: LandedFile, objects: str) -> bool:
-        """Whether the file is exactly the `objects` rows' text, one per line, each a line the line reader accepts."""
-        row = self.con.execute(
-            f"SELECT count(*), coalesce(bool_and(_ok), true), coalesce(sum(_bytes), 0), coalesce(max(_bytes), 0) "
-            f"FROM {objects}"
-        ).fetchone()
-        assert row is not None
-        records, all_ok, text_bytes, longest = row
-        newlines = records if file.ends_with_newline else records - 1
-        return bool(all_ok) and text_bytes + newlines == file.size and longest < JSON_LINES_FAST_MAX_LINE
 
     def _read_records(self, file: LandedFile, table: str) -> None:
         import pyarrow as pa

@@ -136,7 +136,7 @@ attempts_with_gpu as (
 
     select
         attempts.* replace (coalesce(attempts.gpu_model, worker_gpus.gpu_name) as gpu_model),
-        (coalesce(attempts.finished_at, attempts.started_at) at time zone 'UTC')::date
+        {{ utc_date('coalesce(attempts.finished_at, attempts.started_at)') }}
             as rated_on
     from attempts
     left join worker_gpus on attempts.worker = worker_gpus.worker

@@ -97,3 +97,25 @@ def test_lines_are_counted_as_a_reader_numbers_them(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(content)
         (file,) = [f for f in landing.pending_files(tmp_path) if f.name == name]
         assert (file.lines, file.ends_with_newline) == (lines, ends), name
+
+
+def test_the_longest_line_is_bounded_from_above_within_a_chunk(tmp_path: Path) -> None:
+    chunk = landing.CHUNK
+    for name, lines in [
+        ("short.jsonl", [b"x" * 10] * 5),
+        ("long-middle.jsonl", [b"a", b"x" * (3 * chunk + 7), b"b"]),
+        ("across.jsonl", [b"x" * (chunk - 5), b"y" * (chunk // 2), b"z" * 9]),
+        ("no-final-newline.jsonl", [b"a", b"x" * (2 * chunk)]),
+    ]:
+        content = b"\n".join(lines) + (b"" if name.startswith("no-final") else b"\n")
+        (tmp_path / name).write_bytes(content)
+        (file,) = [f for f in landing.pending_files(tmp_path) if f.name == name]
+        longest = max(map(len, lines))
+        assert longest <= file.longest_line <= max(longest, chunk), name
+
+
+@pytest.mark.parametrize(("byte", "odd"), [(b"\r", True), (b"\x0b", True), (b"\x0c", True), (b"\t", False)])
+def test_carriage_returns_and_vertical_whitespace_are_noticed(tmp_path: Path, byte: bytes, odd: bool) -> None:
+    (tmp_path / "f.jsonl").write_bytes(b"{}\n" * 100_000 + byte + b"{}\n")
+    (file,) = landing.pending_files(tmp_path)
+    assert file.odd_whitespace is odd

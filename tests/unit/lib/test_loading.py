@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime
 from typing import Any
@@ -316,6 +317,73 @@ def test_json_lines_are_numbered_and_judged_line_by_line_whatever_the_whitespace
 
     assert sorted(_raw(lake, "films")) == loaded
     assert _reasons(lake, "films") == quarantined
+
+
+# Films whose title sits one object down, so the fast path's STRUCT columns are read too.
+_NESTED_FILMS = dataclasses.replace(
+    FILMS, columns=tuple(dataclasses.replace(c, path="$.film.title") if c.name == "title" else c for c in FILMS.columns)
+)
+_NESTED = '{"film": {"title": "%s"}, "release_date": "2026-01-01", "production_budget_usd": %s}'
+A, B, C = _NESTED % ("A", "1"), _NESTED % ("B", "-1.0e-7"), _NESTED % ("C", '"$3"')
+
+
+@pytest.mark.parametrize(
+    ("content", "fast"),
+    [
+        (A + "\n" + B + "\n" + C, True),
+        (A + '\n{"film": {"title": {"x": [1, 2.50]}}, "genre": true, "title": "no"}\n', True),
+        (A + "\nnull\n" + B + "\n", False),  # to DuckDB's reader, a null line is a record of nulls
+        (A + "\n{}\n", False),
+        (A + "\n\x0b" + B + "\n", False),
+        (A + "\n\n" + B + "\n", False),
+        (A + "\n" + B + " " + C + "\n", False),
+        ('{"film": "A", "release_date": "2026-01-01"}\n', False),  # a path through a string
+        ('{"release_date": "2026-01-01", "release_date": "2026-01-02"}\n', False),  # repeated keys
+        (_NESTED % ("A" * 1_600_000, "1") + "\n", False),  # longer than the fast path takes
+    ],
+    ids=[
+        "numbers",
+        "json-values",
+        "null-line",
+        "empty-object",
+        "vertical-tab",
+        "blank",
+        "two-on-a-line",
+        "path-through-a-string",
+        "repeated-key",
+        "long-line",
+    ],
+)
+def test_json_lines_read_fast_only_where_that_is_line_by_line_reading(
+    lake: Any, monkeypatch: pytest.MonkeyPatch, content: str, fast: bool
+) -> None:
+    """Whether or not DuckDB's JSON reader takes the file, every row loads or is quarantined as line by line."""
+    taken: list[bool] = []
+    read_fast = loading._Reader._read_json_lines_fast
+
+    def spy(reader: Any, file: Any, table: str) -> bool:
+        taken.append(read_fast(reader, file, table))
+        return taken[-1]
+
+    def outcome() -> tuple[list[Any], list[Any]]:
+        raw = lake.con.execute(
+            "SELECT * EXCLUDE (_loaded_at, _file_sha256) FROM raw.films ORDER BY _row_number"
+        ).fetchall()
+        quarantined = lake.con.execute(
+            "SELECT * EXCLUDE (_quarantined_at, _file_sha256) FROM quarantine.films ORDER BY _row_number"
+        ).fetchall()
+        return raw, quarantined
+
+    monkeypatch.setattr(loading._Reader, "_read_json_lines_fast", spy)
+    lake.load(_NESTED_FILMS, ("films.jsonl", content))
+    fast_outcome = outcome()
+    lake.con.execute("DELETE FROM raw.films; DELETE FROM quarantine.films; DELETE FROM meta.loads")
+    monkeypatch.setattr(loading, "JSON_LINES_FAST_MAX_LINE", 0)  # every file line by line
+    lake.load(_NESTED_FILMS, ("films.jsonl", content))
+
+    assert taken == [fast, False]
+    assert outcome() == fast_outcome
+    assert sum(map(len, fast_outcome)) == len([line for line in content.split("\n") if line.strip(" ")])
 
 
 def test_text_loses_surrounding_spaces_unicode_ones_too(lake: Any) -> None:

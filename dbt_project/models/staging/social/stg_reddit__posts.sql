@@ -19,7 +19,7 @@ final as (
         subreddit_subscribers,
         to_timestamp(created_utc) as created_at,
         observed_at,
-        (observed_at at time zone 'UTC')::date as observed_date,
+        {{ utc_date('observed_at') }} as observed_date,
         permalink,
         _file_name,
         _loaded_at

@@ -13,7 +13,7 @@ final as (
         trim(object_id) as channel_id,
         title,
         observed_at,
-        (observed_at at time zone 'UTC')::date as observed_date,
+        {{ utc_date('observed_at') }} as observed_date,
         subscriber_count as subscribers,
         coalesce(hidden_subscriber_count, false) as has_hidden_subscribers,
         view_count as channel_views,

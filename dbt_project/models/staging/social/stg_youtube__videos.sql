@@ -15,7 +15,7 @@ final as (
         title,
         published_at,
         observed_at,
-        (observed_at at time zone 'UTC')::date as observed_date,
+        {{ utc_date('observed_at') }} as observed_date,
         view_count as views,
         like_count as likes,
         comment_count as comments,
