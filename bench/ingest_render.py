@@ -5,7 +5,7 @@ Run by `make bench` (not by the tests): `python bench/ingest_render.py [--quick]
 For a small and a large events file (1M and 10M events; `--quick`: 100k and 1M) it times,
 each in a fresh temporary BACKLOT_HOME:
 
-* bare: `CREATE TABLE AS SELECT * FROM read_json(file)` into a fresh DuckLake;
+* bare: `CREATE TABLE AS SELECT * FROM read_json(file)` into a fresh DuckLake (the faster of two runs);
 * Backlot ingest: `load_batch` of the file (read, type, quarantine split, suite, commit);
 * Backlot pass: the whole `run_once()` (ingest, dbt, mart checks, publish) on that file;
 
@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import measure
+from harness import fastest, measure
 
 EVENTS_SQL = """
 COPY (
@@ -93,7 +93,10 @@ def main() -> None:
             files[rows] = workdir / f"events_{rows}.jsonl"
             duckdb.connect().execute(EVENTS_SQL.format(rows=rows, path=files[rows]))
         results = {
-            rows: {mode: measure(CHILD, workdir, str(files[rows]), mode) for mode in ("bare", "ingest", "pass")}
+            rows: {
+                mode: (fastest if mode == "bare" else measure)(CHILD, workdir, str(files[rows]), mode)
+                for mode in ("bare", "ingest", "pass")
+            }
             for rows in (small, large)
         }
     finally:

@@ -8,7 +8,8 @@ small and a large delivery (100 and 1,000 files = 100k and 1M items; `--quick`: 
 100 files) it times, each in a fresh temporary BACKLOT_HOME:
 
 * bare: `CREATE TABLE AS SELECT fetched_at, unnest(response.items, recursive := true)
-  FROM read_json([files])` into a fresh DuckLake - DuckDB reading and flattening the items;
+  FROM read_json([files])` into a fresh DuckLake - DuckDB reading and flattening the items
+  (the faster of two runs);
 * Backlot ingest: `load_batch` of the files (whole-file checks, typing, quarantine split,
   the raw suite, commit);
 * Backlot pass: the whole `run_once()` (films and links too, dbt, mart checks, publish);
@@ -26,7 +27,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from harness import measure
+from harness import fastest, measure
 
 VIDEOS_PER_FILE = 1_000
 FILMS = 40
@@ -119,11 +120,17 @@ def main() -> None:
     try:
         folders = {files: write_delivery(workdir / f"files_{files}", files) for files in (small, large)}
         results = {
-            files: {mode: measure(CHILD, workdir, str(folders[files]), mode) for mode in ("bare", "ingest", "pass")}
+            files: {
+                mode: (fastest if mode == "bare" else measure)(CHILD, workdir, str(folders[files]), mode)
+                for mode in ("bare", "ingest", "pass")
+            }
             for files in (small, large)
         }
         big = write_delivery(workdir / "one_big", large, one_big=True)
-        one_big = {mode: measure(CHILD, workdir, str(big), mode) for mode in ("bare", "ingest")}
+        one_big = {
+            mode: (fastest if mode == "bare" else measure)(CHILD, workdir, str(big), mode)
+            for mode in ("bare", "ingest")
+        }
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
