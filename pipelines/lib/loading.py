@@ -609,19 +609,21 @@ class _Reader:
             SELECT f._file_index, f._file_name, TRY_CAST(t.content AS JSON) AS _doc
             FROM read_text([{paths}]) t JOIN _document_files f ON t.filename = f.path"""
         )
-        # One parse for the shape: the types of the document, its envelope and both places of the records.
+        # One parse for the shape: the types of the document, its envelope and both places of
+        # the records. Each statement after it reads the document from _document_texts: copying
+        # it along, or reading a second value of it in the same projection, costs more than a
+        # parse (DuckDB is ~4x slower computing two functions of one large JSON value in one
+        # projection than one after the other).
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _document_shapes AS
-            SELECT *, _types[1] AS _doc_type, _types[2] = 'OBJECT' AS _enveloped,
+            SELECT _file_index, _file_name, _types[1] AS _doc_type, _types[2] = 'OBJECT' AS _enveloped,
                    coalesce(CASE WHEN _types[2] = 'OBJECT' THEN _types[3] ELSE _types[4] END = 'ARRAY', false)
-                       AS _has_records,
-                   CASE WHEN _types[2] = 'OBJECT' THEN _doc ->> '$.fetched_at' END AS _fetched_at
-            FROM (SELECT *, json_type(_doc, ['$', '$.response', {_text(enveloped_records)}, {_text(document.records)}])
-                            AS _types
+                       AS _has_records
+            FROM (SELECT _file_index, _file_name,
+                         json_type(_doc, ['$', '$.response', {_text(enveloped_records)}, {_text(document.records)}])
+                             AS _types
                   FROM _document_texts)"""
         )
-        # The records and the rest of the response in separate statements: DuckDB is ~4x slower
-        # computing two functions of one large JSON value in one projection than one after the other.
         con.execute(
             # A `[*]` path lists the elements as JSON in one pass (it must be a constant).
             f"""CREATE OR REPLACE TEMP TABLE _document_records AS
@@ -629,16 +631,17 @@ class _Reader:
                    CASE WHEN NOT _has_records THEN NULL
                        WHEN _enveloped THEN json_extract(_doc, {_text(enveloped_records + "[*]")})
                        ELSE json_extract(_doc, {_text(document.records + "[*]")}) END AS _records
-            FROM _document_shapes"""
+            FROM _document_shapes JOIN _document_texts USING (_file_index)"""
         )
+        # The document without its records: small, so the envelope's time and every test of
+        # the response read it, not the document.
         enveloped_patch = '{"response": ' + patch + "}"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _document_parts AS
-            SELECT _file_index, _file_name, _doc_type, _has_records,
-                   coalesce(_fetched_at, {STAMPED_TIME}) AS observed_at,
-                   CASE WHEN _enveloped THEN json_merge_patch(_doc, {_text(enveloped_patch)}) -> '$.response'
-                       WHEN _doc_type = 'OBJECT' THEN json_merge_patch(_doc, {_text(patch)}) END AS _body
-            FROM _document_shapes"""
+            SELECT _file_index, s._file_name, _doc_type, _enveloped, _has_records,
+                   CASE WHEN _enveloped THEN json_merge_patch(_doc, {_text(enveloped_patch)})
+                       WHEN _doc_type = 'OBJECT' THEN json_merge_patch(_doc, {_text(patch)}) END AS _patched
+            FROM _document_shapes s JOIN _document_texts USING (_file_index)"""
         )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _documents AS
@@ -652,7 +655,12 @@ class _Reader:
                     WHEN iso_timestamp(observed_at) IS NULL
                         THEN 'fetched_at ''' || observed_at || ''' is not an ISO 8601 timestamp'
                 END) END AS _reject
-            FROM (SELECT *, {fields} FROM _document_parts)"""
+            FROM (SELECT *, {fields} FROM (
+                SELECT _file_index, _file_name, _doc_type, _has_records,
+                       coalesce(CASE WHEN _enveloped THEN _patched ->> '$.fetched_at' END, {STAMPED_TIME})
+                           AS observed_at,
+                       CASE WHEN _enveloped THEN _patched -> '$.response' ELSE _patched END AS _body
+                FROM _document_parts))"""
         )
         rejected = dict(con.execute("SELECT _file_index, _reject FROM _documents WHERE _reject IS NOT NULL").fetchall())
         names = ["observed_at", *(name for name, _ in document.fields)]
