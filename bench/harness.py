@@ -31,6 +31,11 @@ def measure(child: str, workdir: Path, *args: str) -> dict[str, object]:
     return figures
 
 
+def measure_modes(child: str, workdir: Path, source: str, modes: tuple[str, ...]) -> dict[str, dict[str, object]]:
+    """`measure(child, workdir, source, mode)` per mode; the bare baseline is the fastest of two."""
+    return {mode: (fastest if mode == "bare" else measure)(child, workdir, source, mode) for mode in modes}
+
+
 def fastest(child: str, workdir: Path, *args: str, runs: int = 2) -> dict[str, object]:
     """The fastest of `runs` measurements: for the bare baselines, whose noise would swing every ratio.
 

@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import fastest, measure
+from harness import measure_modes
 
 EVENTS_SQL = """
 COPY (
@@ -93,11 +93,7 @@ def main() -> None:
             files[rows] = workdir / f"events_{rows}.jsonl"
             duckdb.connect().execute(EVENTS_SQL.format(rows=rows, path=files[rows]))
         results = {
-            rows: {
-                mode: (fastest if mode == "bare" else measure)(CHILD, workdir, str(files[rows]), mode)
-                for mode in ("bare", "ingest", "pass")
-            }
-            for rows in (small, large)
+            rows: measure_modes(CHILD, workdir, str(files[rows]), ("bare", "ingest", "pass")) for rows in (small, large)
         }
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

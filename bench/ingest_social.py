@@ -27,7 +27,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from harness import fastest, measure
+from harness import measure_modes
 
 VIDEOS_PER_FILE = 1_000
 FILMS = 40
@@ -120,17 +120,11 @@ def main() -> None:
     try:
         folders = {files: write_delivery(workdir / f"files_{files}", files) for files in (small, large)}
         results = {
-            files: {
-                mode: (fastest if mode == "bare" else measure)(CHILD, workdir, str(folders[files]), mode)
-                for mode in ("bare", "ingest", "pass")
-            }
+            files: measure_modes(CHILD, workdir, str(folders[files]), ("bare", "ingest", "pass"))
             for files in (small, large)
         }
         big = write_delivery(workdir / "one_big", large, one_big=True)
-        one_big = {
-            mode: (fastest if mode == "bare" else measure)(CHILD, workdir, str(big), mode)
-            for mode in ("bare", "ingest")
-        }
+        one_big = measure_modes(CHILD, workdir, str(big), ("bare", "ingest"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -68,7 +68,7 @@ def _scan(path: Path) -> LandedFile:
             if first < 0:
                 running += len(chunk)
                 continue
-            longest = max(longest, running + first, len(chunk) if chunk.find(b"\n", first + 1) >= 0 else 0)
+            longest = max(longest, running + first, len(chunk))
             running = len(chunk) - 1 - chunk.rfind(b"\n")
     ends_with_newline = last == b"\n"
     return LandedFile(

@@ -291,8 +291,13 @@ def _json_values(record: str, columns: Sequence[Column]) -> tuple[str, dict[str,
     columns is 1.7x faster than extracting a list of paths.
     """
     shape = _json_shape(columns)
-    parts = {c.name: "_values" + "".join(f"[{_text(key)}]" for key in c.json_keys) for c in columns}
+    parts = {c.name: _struct_field("_values", c.json_keys) for c in columns}
     return f"json_transform({record}, {_text(json.dumps(shape))})", parts
+
+
+def _struct_field(struct: str, keys: Sequence[str]) -> str:
+    """SQL for the field down `keys` in the STRUCT `struct`: `_values['snippet']['title']`."""
+    return struct + "".join(f"[{_text(key)}]" for key in keys)
 
 
 def _json_type(node: str | dict[str, Any]) -> str:
@@ -450,9 +455,9 @@ class _Reader:
         if counts != (file.lines, 0):
             self.con.execute(f"DROP TABLE {objects}")
             return False
+        # Each JSON key at the top is a column: `"snippet"['title']`.
         values = ", ".join(
-            f"{_quote(c.json_keys[0])}{''.join(f'[{_text(key)}]' for key in c.json_keys[1:])} AS {_quote(c.name)}"
-            for c in self.spec.columns
+            f"{_struct_field(_quote(c.json_keys[0]), c.json_keys[1:])} AS {_quote(c.name)}" for c in self.spec.columns
         )
         # A table keeps the reader's (file) order, so rowid + 1 is the line.
         self.con.execute(
