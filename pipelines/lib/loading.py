@@ -444,9 +444,11 @@ class _Reader:
         try:
             # With a 64 MB object limit (default 16 MB) this is 1.5x faster at millions of
             # lines; the limit bounds a buffer, not lines: long lines are kept out above.
+            # `records = true`: left to detect it, a one-column reader that meets a line that is
+            # not an object takes every line whole as the column's value.
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {objects} AS SELECT * FROM read_json({_text(str(file.path))}, "
-                f"columns = {columns}, format = 'newline_delimited', maximum_object_size = 67108864)"
+                f"columns = {columns}, format = 'newline_delimited', records = true, maximum_object_size = 67108864)"
             )
         except duckdb.Error:
             return False  # e.g. a line that is not JSON: the line reader quarantines it alone

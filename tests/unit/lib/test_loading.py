@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pipelines.defs.box_office.sources import BOX_OFFICE_DAILY, FILMS
-from pipelines.lib import landing, loading
+from pipelines.lib import landing, loading, quality
 from pipelines.lib.loading import LoadReport, SourceSpec
 
 DAILY_HEADER = "date,title,gross_usd,theaters,film_id,rank,territory,is_estimate,reported_at\n"
@@ -384,6 +384,22 @@ def test_json_lines_read_fast_only_where_that_is_line_by_line_reading(
     assert taken == [fast, False]
     assert outcome() == fast_outcome
     assert sum(map(len, fast_outcome)) == len([line for line in content.split("\n") if line.strip(" ")])
+
+
+def test_a_one_column_json_lines_file_with_a_line_that_is_not_an_object_is_read_line_by_line(
+    lake: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Left to detect `records`, DuckDB's reader would take each line whole as the one column.
+    notes = SourceSpec(name="notes", formats=("jsonl",), columns=(loading.Column("note"),))
+    not_null = quality.Expectation("expect_column_values_to_not_be_null", {"column": "note"})
+    monkeypatch.setattr(quality, "load_suite", lambda schema, table: quality.Suite(f"{schema}.{table}", (not_null,)))
+    lake.load(notes, ("notes.jsonl", '{"note": "a"}\n[1]\n{"note": "b"}\n'))
+
+    assert lake.rows("SELECT note, _row_number FROM raw.notes ORDER BY 2") == [
+        {"note": "a", "_row_number": 1},
+        {"note": "b", "_row_number": 3},
+    ]
+    assert _reasons(lake, "notes") == {2: "the record is a JSON array, not an object"}
 
 
 def test_text_loses_surrounding_spaces_unicode_ones_too(lake: Any) -> None:
