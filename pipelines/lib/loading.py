@@ -168,10 +168,28 @@ class JsonDocument:
     reject: str  # SQL: why the whole response cannot be loaded (an error body, another kind), or NULL
 
     @property
+    def body_paths(self) -> list[tuple[str, ...]] | None:
+        """The object keys down to each value the fields and `reject` read from `_body`; None if not all are such.
+
+        Only `_body ->> '$.key...'` reads are understood (they take a JSON null as absent, so
+        they read the same from any copy of the body that keeps its non-null values); any other
+        use of `_body` means the body must be the response itself (see `read_documents`).
+        """
+        sql = " ".join([self.reject, *(expression for _, expression in self.fields)])
+        reads = re.findall(r"_body\s*->>\s*'\$((?:\.[A-Za-z0-9_]+)+)[^']*'", sql)
+        if len(reads) != sql.count("_body"):
+            return None
+        return [tuple(path.removeprefix(".").split(".")) for path in reads]
+
+    @property
+    def records_keys(self) -> tuple[str, ...]:
+        return tuple(self.records.removeprefix("$.").split("."))
+
+    @property
     def without_records(self) -> str:
         """A JSON merge patch deleting the records: `$.data.children` -> `{"data": {"children": null}}`."""
         patch = "null"
-        for key in reversed(self.records.removeprefix("$.").split(".")):
+        for key in reversed(self.records_keys):
             patch = f'{{"{key}": {patch}}}'
         return patch
 
@@ -305,6 +323,58 @@ def _json_type(node: str | dict[str, Any]) -> str:
     if isinstance(node, str):
         return node
     return "STRUCT(" + ", ".join(f"{_quote(key)} {_json_type(child)}" for key, child in node.items()) + ")"
+
+
+JSON_LEAF = "JSON"
+
+
+def _document_columns(document: JsonDocument, item_shape: dict[str, Any]) -> dict[str, Any] | None:
+    """`read_json`'s columns for a response, enveloped or not; None when they could not give what its text gives.
+
+    A body is a tree of the keys its SQL reads (each read ends in a JSON leaf at the first
+    key off the records' path) and the records, a list of item STRUCTs; the envelope adds
+    `fetched_at` and the body again under `response`. None when the SQL reads the body some
+    other way, reads the records or what holds them, or reads a key named as the envelope's.
+    """
+    paths = document.body_paths
+    if paths is None:
+        return None
+    records = _json_type(item_shape) + "[]"
+    body: dict[str, Any] = {}
+    node = body
+    for key in document.records_keys[:-1]:
+        node = node.setdefault(key, {})
+    node[document.records_keys[-1]] = records
+    for path in paths:
+        node = body
+        for depth, key in enumerate(path):
+            child = node.get(key, JSON_LEAF)
+            if child == records or (isinstance(child, dict) and depth == len(path) - 1):
+                return None
+            if not isinstance(child, dict):
+                node[key] = JSON_LEAF
+                break
+            node = child
+    if {"fetched_at", "response", "filename"} & body.keys():  # the envelope's keys; the reader's file name
+        return None
+    return {"fetched_at": JSON_LEAF, "response": body, **body}
+
+
+def _json_object_sql(node: dict[str, Any], value: Callable[[str], str]) -> str:
+    """SQL for the JSON text of a body read by `_document_columns`, without its records: its present values only."""
+    members = []
+    for key, child in node.items():
+        at = value(key)
+        if isinstance(child, dict):
+            text = _json_object_sql(child, lambda k, parent=at: _struct_field(parent, [k]))  # type: ignore[misc]
+        elif child == JSON_LEAF:
+            text = f"CAST({at} AS VARCHAR)"
+        else:
+            continue  # the records
+        members.append(f"CASE WHEN {at} IS NOT NULL THEN {_text(json.dumps(key) + ':')} || {text} END")
+    if not members:
+        return "'{}'"
+    return "'{' || concat_ws(',', " + ", ".join(members) + ") || '}'"
 
 
 def detect_format(file: LandedFile, formats: Sequence[str]) -> str:
@@ -592,28 +662,107 @@ class _Reader:
             raise FileRejected(f"not readable as JSON: {str(error).splitlines()[0]}") from error
 
     def read_documents(self, files: Sequence[tuple[int, LandedFile]], table: str) -> dict[int, str]:
-        """Read every file of the batch as one JSON document each, in one query; return the rejected.
+        """Read every file of the batch as one JSON document each; return the rejected.
 
         Per file (index -> reason) what makes it unloadable as a whole; the records of the
         others land in `table` with their `_file_index`, `_row_number` = position in the array.
-        A document is parsed a fixed few times, however many fields and rules read it.
+        DuckDB's JSON reader takes them when it can (one parse per document, in parallel);
+        otherwise, or when anything is odd, they are read as text, which says what is wrong.
         """
-        document = self.spec.document
-        assert document is not None
         con = self.con
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _document_files (_file_index INTEGER, path VARCHAR, _file_name VARCHAR)"
         )
         _insert_values(con, "_document_files", [(i, str(f.path), f.name) for i, f in files])
-        fields = ", ".join(f"{sql} AS {_quote(name)}" for name, sql in document.fields)
+        rejected = self._read_documents_fast(files, table)
+        return self._read_documents_as_text(files, table) if rejected is None else rejected
+
+    def _read_documents_fast(self, files: Sequence[tuple[int, LandedFile]], table: str) -> dict[int, str] | None:
+        """`read_documents` by `read_json` with the columns the response's reads need; None where that may differ.
+
+        The reader parses each document once, straight into the item columns and the few body
+        values the source's SQL reads (`_document_columns`). It fails on what the text path
+        rejects or quarantines as malformed (invalid JSON, a record or a body value of the
+        wrong JSON type, repeated keys), but it takes several documents in one file, a file of
+        whitespace, or a top-level `null` or `{}` as rows of nulls: so the rows are kept only
+        if each file gave exactly one that is not all null. Then everything it gives is what
+        the text path gives (tests/unit/lib/test_document_reading.py reads every shape both ways).
+        """
+        document = self.spec.document
+        assert document is not None
+        names = ["observed_at", *(name for name, _ in document.fields)]
+        items = [c for c in self.spec.columns if c.name not in names]
+        columns = _document_columns(document, _json_shape(items))
+        if columns is None:
+            return None
+        con = self.con
+        paths = ", ".join(_text(str(f.path)) for _, f in files)
+        types = "{" + ", ".join(f"{_text(key)}: {_text(_json_type(node))}" for key, node in columns.items()) + "}"
+        biggest = max(f.size for _, f in files)
+        try:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _document_values AS
+                SELECT f._file_index, f._file_name, r.* EXCLUDE (filename)
+                FROM read_json([{paths}], columns = {types}, format = 'unstructured', records = true,
+                               filename = true, maximum_object_size = {max(biggest + 1, 16 << 20)}) r
+                JOIN _document_files f ON r.filename = f.path"""
+            )
+        except duckdb.Error:
+            return None
+        all_null = " AND ".join(f"{_quote(key)} IS NULL" for key in columns)
+        counts = con.execute(
+            f"SELECT count(*), count(DISTINCT _file_index), count(*) FILTER (WHERE {all_null}) FROM _document_values"
+        ).fetchone()
+        if counts != (len(files), len(files), 0):
+            return None
+        keys = document.records_keys
+        records = (
+            f'CASE WHEN "response" IS NOT NULL THEN {_struct_field(_quote("response"), keys)} '
+            f"ELSE {_struct_field(_quote(keys[0]), keys[1:])} END"
+        )
+        body = columns["response"]
+        enveloped = _json_object_sql(body, lambda key: _struct_field(_quote("response"), [key]))
+        bare = _json_object_sql(body, _quote)
+        rejected = self._judge_documents(
+            f"""SELECT _file_index, _file_name, 'OBJECT' AS _doc_type, {records} IS NOT NULL AS _has_records,
+                   coalesce(CASE WHEN "response" IS NOT NULL THEN "fetched_at" ->> '$' END, {STAMPED_TIME})
+                       AS observed_at,
+                   CAST(CASE WHEN "response" IS NOT NULL THEN {enveloped} ELSE {bare} END AS JSON) AS _body
+            FROM _document_values"""
+        )
+        # As the text path reads a record: all NULL unless it is an object, a JSON null quarantined.
+        cols = ", ".join(
+            f"CASE WHEN _item IS NOT NULL THEN "
+            f"{_quote(c.name) if c.name in names else _struct_field('_item', c.json_keys)} END AS {_quote(c.name)}"
+            for c in self.spec.columns
+        )
+        carried = ", ".join(f"d.{_quote(name)}" for name in names)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT _file_index, _row_number, {cols}, CASE WHEN _item IS NULL THEN 'null' END AS _raw,
+                   CASE WHEN _item IS NULL THEN 'the record is a JSON null, not an object' END AS _parse_error
+            FROM (SELECT _file_index, generate_subscripts(_records, 1) AS _row_number, unnest(_records) AS _item,
+                         {carried}
+                  FROM (SELECT _file_index, {records} AS _records FROM _document_values) v
+                  JOIN _documents d USING (_file_index) WHERE d._reject IS NULL)"""
+        )
+        return rejected
+
+    def _read_documents_as_text(self, files: Sequence[tuple[int, LandedFile]], table: str) -> dict[int, str]:
+        """`read_documents` from each file's text: each document is parsed a fixed few times."""
+        document = self.spec.document
+        assert document is not None
+        con = self.con
         paths = ", ".join(_text(str(f.path)) for _, f in files)
         enveloped_records, patch = "$.response" + document.records.removeprefix("$"), document.without_records
-        no_records = f"the response has no {document.records.removeprefix('$.')} array"
         # In steps, each a table: DuckDB inlines a CTE's expressions into every use, and a
         # JSON value used ten times would be parsed ten times (40x slower at 1,000 files).
+        # A byte order mark is not JSON, but DuckDB's JSON reader skips one, and so do we.
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _document_texts AS
-            SELECT f._file_index, f._file_name, TRY_CAST(t.content AS JSON) AS _doc
+            SELECT f._file_index, f._file_name,
+                   TRY_CAST(CASE WHEN starts_with(t.content, chr(65279)) THEN substr(t.content, 2) ELSE t.content END
+                            AS JSON) AS _doc
             FROM read_text([{paths}]) t JOIN _document_files f ON t.filename = f.path"""
         )
         # One parse for the shape: the types of the document, its envelope and both places of
@@ -650,26 +799,12 @@ class _Reader:
                        WHEN _doc_type = 'OBJECT' THEN json_merge_patch(_doc, {_text(patch)}) END AS _patched
             FROM _document_shapes s JOIN _document_texts USING (_file_index)"""
         )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _documents AS
-            SELECT * EXCLUDE (_body), CASE
-                WHEN _doc_type IS NULL THEN 'not valid JSON (truncated or malformed); nothing in it was loaded'
-                WHEN _doc_type <> 'OBJECT' THEN 'expected one JSON object (an API response), found a JSON '
-                    || lower(_doc_type)
-                ELSE coalesce(({document.reject}), CASE
-                    WHEN NOT _has_records THEN {_text(no_records)}
-                    WHEN observed_at IS NULL THEN {_text(NO_OBSERVATION_TIME)}
-                    WHEN iso_timestamp(observed_at) IS NULL
-                        THEN 'fetched_at ''' || observed_at || ''' is not an ISO 8601 timestamp'
-                END) END AS _reject
-            FROM (SELECT *, {fields} FROM (
-                SELECT _file_index, _file_name, _doc_type, _has_records,
-                       coalesce(CASE WHEN _enveloped THEN _patched ->> '$.fetched_at' END, {STAMPED_TIME})
-                           AS observed_at,
-                       CASE WHEN _enveloped THEN _patched -> '$.response' ELSE _patched END AS _body
-                FROM _document_parts))"""
+        rejected = self._judge_documents(
+            f"""SELECT _file_index, _file_name, _doc_type, _has_records,
+                   coalesce(CASE WHEN _enveloped THEN _patched ->> '$.fetched_at' END, {STAMPED_TIME}) AS observed_at,
+                   CASE WHEN _enveloped THEN _patched -> '$.response' ELSE _patched END AS _body
+            FROM _document_parts"""
         )
-        rejected = dict(con.execute("SELECT _file_index, _reject FROM _documents WHERE _reject IS NOT NULL").fetchall())
         names = ["observed_at", *(name for name, _ in document.fields)]
         carried = ", ".join(_quote(name) for name in names)
         # Unnested into a table of its own: a scan of it runs in parallel, an unnest of a
@@ -683,6 +818,34 @@ class _Reader:
         )
         self._read_json_records("SELECT * FROM _document_items", table, from_document=names)
         return rejected
+
+    def _judge_documents(self, parts: str) -> dict[int, str]:
+        """The table `_documents`: per document its fields and why it is rejected whole (NULL: it is not).
+
+        `parts` gives `_file_index`, `_file_name`, `_doc_type`, `_has_records`, `observed_at`
+        and `_body`, the response without its records. Returns the rejected: index -> reason.
+        """
+        document = self.spec.document
+        assert document is not None
+        fields = ", ".join(f"{sql} AS {_quote(name)}" for name, sql in document.fields)
+        no_records = f"the response has no {document.records.removeprefix('$.')} array"
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _documents AS
+            SELECT * EXCLUDE (_body), CASE
+                WHEN _doc_type IS NULL THEN 'not valid JSON (truncated or malformed); nothing in it was loaded'
+                WHEN _doc_type <> 'OBJECT' THEN 'expected one JSON object (an API response), found a JSON '
+                    || lower(_doc_type)
+                ELSE coalesce(({document.reject}), CASE
+                    WHEN NOT _has_records THEN {_text(no_records)}
+                    WHEN observed_at IS NULL THEN {_text(NO_OBSERVATION_TIME)}
+                    WHEN iso_timestamp(observed_at) IS NULL
+                        THEN 'fetched_at ''' || observed_at || ''' is not an ISO 8601 timestamp'
+                END) END AS _reject
+            FROM (SELECT *, {fields} FROM ({parts}))"""
+        )
+        return dict(
+            self.con.execute("SELECT _file_index, _reject FROM _documents WHERE _reject IS NOT NULL").fetchall()
+        )
 
 
 # Per numeric kind: the number in a cell `{c}`, parsed once in a step of its own.

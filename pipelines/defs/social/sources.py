@@ -52,7 +52,7 @@ YOUTUBE = SourceSpec(
             ("total_results", "_body ->> '$.pageInfo.totalResults'"),
         ),
         reject=f"""CASE
-            WHEN json_exists(_body, '$.error') THEN 'the API answered with an error, not data: '
+            WHEN (_body ->> '$.error') IS NOT NULL THEN 'the API answered with an error, not data: '
                 || concat_ws(' ', _body ->> '$.error.code', _body ->> '$.error.errors[0].reason')
                 || coalesce(' (' || (_body ->> '$.error.message') || ')', '')
             WHEN response_kind IS NULL OR response_kind NOT IN {_YOUTUBE_KINDS}
@@ -96,7 +96,7 @@ REDDIT = SourceSpec(
         records="$.data.children",
         fields=(("after", "_body ->> '$.data.after'"),),
         reject=f"""CASE
-            WHEN json_exists(_body, '$.error') THEN 'the API answered with an error, not data: '
+            WHEN (_body ->> '$.error') IS NOT NULL THEN 'the API answered with an error, not data: '
                 || concat_ws(' ', _body ->> '$.error', _body ->> '$.message', _body ->> '$.reason')
             WHEN (_body ->> '$.kind') IS DISTINCT FROM 'Listing' THEN {_kind_of("a Listing")}
         END""",

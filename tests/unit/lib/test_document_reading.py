@@ -1,0 +1,134 @@
+"""API responses read by DuckDB's JSON reader load exactly as when read as text, or are read as text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from pipelines.defs.social.sources import REDDIT, YOUTUBE
+from pipelines.lib import loading
+from pipelines.lib.loading import SourceSpec
+
+STAMPED = "videos_20260601T120000Z.json"
+VIDEO = {
+    "kind": "youtube#video",
+    "id": "v1",
+    "snippet": {"publishedAt": "2026-05-01T15:00:00Z", "channelId": "UCx", "title": "Trailer"},
+    "statistics": {"viewCount": "1000", "likeCount": "40", "commentCount": "3"},
+}
+ODD_VIDEO = {
+    "kind": "youtube#video",
+    "id": 7,
+    "snippet": {"title": {"en": ["a", 2.50]}, "publishedAt": None},
+    "statistics": {"viewCount": 1e3, "likeCount": True, "hiddenSubscriberCount": False},
+}
+
+
+def _videos(*items: Any, **extra: Any) -> dict[str, Any]:
+    body = {"kind": "youtube#videoListResponse", "items": list(items), "pageInfo": {"totalResults": len(items)}}
+    return {**body, **extra}
+
+
+def _envelope(response: Any, fetched_at: Any = "2026-06-01T12:00:00Z") -> str:
+    return json.dumps({"fetched_at": fetched_at, "response": response})
+
+
+def _listing(*children: Any, after: Any = "t3_x") -> dict[str, Any]:
+    return {"kind": "Listing", "data": {"after": after, "children": list(children)}}
+
+
+POST = {"kind": "t3", "data": {"id": "p1", "subreddit": "levelzero", "title": "Wow", "score": 12, "created_utc": 1.7e9}}
+
+# (spec, files, whether DuckDB's JSON reader takes the batch)
+CASES: dict[str, tuple[SourceSpec, list[tuple[str, str | bytes]], bool]] = {
+    "envelope": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, ODD_VIDEO)))], True),
+    "bare-stamped": (YOUTUBE, [(STAMPED, json.dumps(_videos(VIDEO), indent=2))], True),
+    "unstamped-bare": (YOUTUBE, [("v.json", json.dumps(_videos(VIDEO)))], True),
+    "null-and-empty-items": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, None, {})))], True),
+    "quota-error": (
+        YOUTUBE,
+        [("v.json", _envelope({"error": {"code": 403, "errors": [{"reason": "quotaExceeded"}], "message": "q"}}))],
+        True,
+    ),
+    "error-null-is-no-error": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, error=None)))], True),
+    "other-kind": (YOUTUBE, [("v.json", _envelope({**_videos(VIDEO), "kind": 5}))], True),
+    "no-items": (YOUTUBE, [("v.json", _envelope({"kind": "youtube#videoListResponse", "items": None}))], True),
+    "empty-response": (YOUTUBE, [(STAMPED, _envelope({}))], True),
+    "fetched-at-not-a-time": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO), fetched_at=20260601))], True),
+    "fetched-at-object": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO), fetched_at={"t": 1}))], True),
+    "response-null": (YOUTUBE, [(STAMPED, json.dumps({"response": None, **_videos(VIDEO)}))], True),
+    "byte-order-mark": (YOUTUBE, [("v.json", "\ufeff" + _envelope(_videos(VIDEO)))], True),
+    "paging-values": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, nextPageToken=1.50, pageInfo={"x": 1})))], True),
+    "item-a-string": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, "v2")))], False),
+    "snippet-a-string": (YOUTUBE, [("v.json", _envelope(_videos({**VIDEO, "snippet": "x"})))], False),
+    "items-an-object": (YOUTUBE, [("v.json", _envelope({**_videos(), "items": {"a": 1}}))], False),
+    "response-a-string": (YOUTUBE, [(STAMPED, json.dumps({"response": "x", **_videos(VIDEO)}))], False),
+    "not-json": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO))[:-5])], False),
+    "an-array": (YOUTUBE, [("v.json", json.dumps([_videos(VIDEO)]))], False),
+    "null-document": (YOUTUBE, [(STAMPED, "null")], False),
+    "empty-document": (YOUTUBE, [(STAMPED, "{}")], False),
+    "two-documents": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO)) + "\n" + _envelope(_videos(VIDEO)))], False),
+    "repeated-key": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO))[:-1] + ', "fetched_at": "x"}')], False),
+    "a-bad-file-in-a-batch": (
+        YOUTUBE,
+        [("a.json", _envelope(_videos(VIDEO))), ("b.json", "{"), ("c.json", _envelope(_videos(VIDEO), "2026-06-02"))],
+        False,
+    ),
+    "batch": (
+        YOUTUBE,
+        [("a.json", _envelope(_videos(VIDEO))), ("b.json", _envelope({"error": {"code": 500}})), (STAMPED, "{}  ")],
+        False,
+    ),
+    "listing": (REDDIT, [("r_20260601T120000Z.json", json.dumps(_listing(POST, None, {"kind": "t1"})))], True),
+    "listing-envelope": (REDDIT, [("r.json", _envelope(_listing(POST, after=None)))], True),
+    "reddit-error": (REDDIT, [("r.json", _envelope({"message": "Forbidden", "error": 403, "reason": "x"}))], True),
+    "data-a-string": (REDDIT, [("r.json", _envelope({"kind": "Listing", "data": "x"}))], False),
+}
+
+
+def _outcome(lake: Any, spec: SourceSpec) -> tuple[list[Any], list[Any], list[Any]]:
+    raw = lake.con.execute(
+        f"SELECT * EXCLUDE (_loaded_at) FROM raw.{spec.name} ORDER BY _file_name, _row_number"
+    ).fetchall()
+    quarantined = lake.con.execute(
+        f"SELECT * EXCLUDE (_quarantined_at) FROM quarantine.{spec.name} ORDER BY _file_name, _row_number"
+    ).fetchall()
+    loads = lake.con.execute(
+        "SELECT file_name, status, rows_loaded, rows_quarantined, detail FROM meta.loads ORDER BY file_name"
+    ).fetchall()
+    return raw, quarantined, loads
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_responses_read_by_the_json_reader_only_where_that_is_reading_their_text(
+    lake: Any, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    spec, files, fast = CASES[case]
+    taken: list[bool] = []
+    read_fast = loading._Reader._read_documents_fast
+
+    def spy(reader: Any, *args: Any) -> Any:
+        rejected = read_fast(reader, *args)
+        taken.append(rejected is not None)
+        return rejected
+
+    monkeypatch.setattr(loading._Reader, "_read_documents_fast", spy)
+    lake.load(spec, *files)
+    fast_outcome = _outcome(lake, spec)
+    lake.con.execute(f"DELETE FROM raw.{spec.name}; DELETE FROM quarantine.{spec.name}; DELETE FROM meta.loads")
+    monkeypatch.setattr(loading._Reader, "_read_documents_fast", lambda reader, *args: None)  # as text
+    lake.load(spec, *files)
+
+    assert taken == [fast]
+    assert _outcome(lake, spec) == fast_outcome
+    assert fast_outcome[0] or fast_outcome[1]  # every case loads or quarantines something
+
+
+def test_a_body_read_other_than_by_paths_is_read_as_text() -> None:
+    document = loading.JsonDocument(records="$.items", fields=(("n", "json_array_length(_body)"),), reject="NULL")
+    assert document.body_paths is None
+    assert loading._document_columns(document, {"id": "VARCHAR"}) is None
+    reads_records = loading.JsonDocument(records="$.data.items", fields=(("d", "_body ->> '$.data'"),), reject="NULL")
+    assert loading._document_columns(reads_records, {"id": "VARCHAR"}) is None
