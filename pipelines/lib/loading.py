@@ -680,73 +680,81 @@ class _Reader:
     def _read_documents_fast(self, files: Sequence[tuple[int, LandedFile]], table: str) -> dict[int, str] | None:
         """`read_documents` by `read_json` with the columns the response's reads need; None where that may differ.
 
-        The reader parses each document once, straight into the item columns and the few body
-        values the source's SQL reads (`_document_columns`). It fails on what the text path
-        rejects or quarantines as malformed (invalid JSON, a record or a body value of the
-        wrong JSON type, repeated keys), but it takes several documents in one file, a file of
-        whitespace, or a top-level `null` or `{}` as rows of nulls: so the rows are kept only
-        if each file gave exactly one that is not all null. Then everything it gives is what
-        the text path gives (tests/unit/lib/test_document_reading.py reads every shape both ways).
+        Two reads, each parsing every document once, in parallel: the first takes the few body
+        values the source's SQL reads (`_document_columns`) and whether the records are a list
+        of objects, so the documents can be judged; the second takes the records, straight into
+        the item columns. (Holding the records between the two as lists costs more than the
+        second parse.) The reader fails on what the text path rejects or quarantines as
+        malformed (invalid JSON, a record or body value of the wrong JSON type, repeated keys),
+        but it takes several documents in one file, a file of whitespace, or a top-level `null`
+        or `{}` as rows of nulls: so the rows are kept only if each file gave exactly one that is
+        not all null. Then everything it gives is what the text path gives
+        (tests/unit/lib/test_document_reading.py reads every shape both ways).
         """
         document = self.spec.document
         assert document is not None
         names = ["observed_at", *(name for name, _ in document.fields)]
         items = [c for c in self.spec.columns if c.name not in names]
-        columns = _document_columns(document, _json_shape(items))
-        if columns is None:
+        # Any object (or null) is such a STRUCT: a key no record has reads as NULL.
+        outline = _document_columns(document, {"_": "VARCHAR"})
+        if outline is None:
             return None
+        keys, body = document.records_keys, outline["response"]
+        response = _quote("response")
+        records = (
+            f"CASE WHEN {response} IS NOT NULL THEN {_struct_field(response, keys)} "
+            f"ELSE {_struct_field(_quote(keys[0]), keys[1:])} END"
+        )
+        all_null = " AND ".join(f"{_quote(key)} IS NULL" for key in outline)
+        enveloped = _json_object_sql(body, lambda key: _struct_field(response, [key]))
         con = self.con
-        paths = ", ".join(_text(str(f.path)) for _, f in files)
-        types = "{" + ", ".join(f"{_text(key)}: {_text(_json_type(node))}" for key, node in columns.items()) + "}"
-        biggest = max(f.size for _, f in files)
         try:
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _document_values AS
-                SELECT f._file_index, f._file_name, r.* EXCLUDE (filename)
-                FROM read_json([{paths}], columns = {types}, format = 'unstructured', records = true,
-                               filename = true, maximum_object_size = {max(biggest + 1, 16 << 20)}) r
-                JOIN _document_files f ON r.filename = f.path"""
+                SELECT _file_index, _file_name, {all_null} AS _all_null, 'OBJECT' AS _doc_type,
+                       {records} IS NOT NULL AS _has_records,
+                       coalesce(CASE WHEN {response} IS NOT NULL THEN "fetched_at" ->> '$' END, {STAMPED_TIME})
+                           AS observed_at,
+                       CAST(CASE WHEN {response} IS NOT NULL THEN {enveloped} ELSE {_json_object_sql(body, _quote)} END
+                            AS JSON) AS _body
+                FROM {self._read_json_documents(files, outline)}"""
+            )
+            counts = con.execute(
+                "SELECT count(*), count(DISTINCT _file_index), count(*) FILTER (WHERE _all_null) FROM _document_values"
+            ).fetchone()
+            if counts != (len(files), len(files), 0):
+                return None
+            rejected = self._judge_documents("SELECT * EXCLUDE (_all_null) FROM _document_values")
+            # As the text path reads a record: all NULL unless it is an object, a JSON null quarantined.
+            values = {c.name: _struct_field("_item", c.json_keys) for c in items}
+            cols = ", ".join(
+                f"CASE WHEN _item IS NOT NULL THEN {values.get(c.name, _quote(c.name))} END AS {_quote(c.name)}"
+                for c in self.spec.columns
+            )
+            only_records: Any = _json_type(_json_shape(items)) + "[]"
+            for key in reversed(keys):
+                only_records = {key: only_records}
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                SELECT _file_index, _row_number, {cols}, CASE WHEN _item IS NULL THEN 'null' END AS _raw,
+                       CASE WHEN _item IS NULL THEN 'the record is a JSON null, not an object' END AS _parse_error
+                FROM (SELECT _file_index, generate_subscripts({records}, 1) AS _row_number, unnest({records}) AS _item
+                      FROM {self._read_json_documents(files, {"response": only_records, **only_records})})
+                JOIN _documents USING (_file_index) WHERE _reject IS NULL"""
             )
         except duckdb.Error:
             return None
-        all_null = " AND ".join(f"{_quote(key)} IS NULL" for key in columns)
-        counts = con.execute(
-            f"SELECT count(*), count(DISTINCT _file_index), count(*) FILTER (WHERE {all_null}) FROM _document_values"
-        ).fetchone()
-        if counts != (len(files), len(files), 0):
-            return None
-        keys = document.records_keys
-        records = (
-            f'CASE WHEN "response" IS NOT NULL THEN {_struct_field(_quote("response"), keys)} '
-            f"ELSE {_struct_field(_quote(keys[0]), keys[1:])} END"
-        )
-        body = columns["response"]
-        enveloped = _json_object_sql(body, lambda key: _struct_field(_quote("response"), [key]))
-        bare = _json_object_sql(body, _quote)
-        rejected = self._judge_documents(
-            f"""SELECT _file_index, _file_name, 'OBJECT' AS _doc_type, {records} IS NOT NULL AS _has_records,
-                   coalesce(CASE WHEN "response" IS NOT NULL THEN "fetched_at" ->> '$' END, {STAMPED_TIME})
-                       AS observed_at,
-                   CAST(CASE WHEN "response" IS NOT NULL THEN {enveloped} ELSE {bare} END AS JSON) AS _body
-            FROM _document_values"""
-        )
-        # As the text path reads a record: all NULL unless it is an object, a JSON null quarantined.
-        cols = ", ".join(
-            f"CASE WHEN _item IS NOT NULL THEN "
-            f"{_quote(c.name) if c.name in names else _struct_field('_item', c.json_keys)} END AS {_quote(c.name)}"
-            for c in self.spec.columns
-        )
-        carried = ", ".join(f"d.{_quote(name)}" for name in names)
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {table} AS
-            SELECT _file_index, _row_number, {cols}, CASE WHEN _item IS NULL THEN 'null' END AS _raw,
-                   CASE WHEN _item IS NULL THEN 'the record is a JSON null, not an object' END AS _parse_error
-            FROM (SELECT _file_index, generate_subscripts(_records, 1) AS _row_number, unnest(_records) AS _item,
-                         {carried}
-                  FROM (SELECT _file_index, {records} AS _records FROM _document_values) v
-                  JOIN _documents d USING (_file_index) WHERE d._reject IS NULL)"""
-        )
         return rejected
+
+    def _read_json_documents(self, files: Sequence[tuple[int, LandedFile]], columns: dict[str, Any]) -> str:
+        """SQL for `read_json` of one document per file, with `_file_index` and `_file_name`."""
+        paths = ", ".join(_text(str(f.path)) for _, f in files)
+        types = "{" + ", ".join(f"{_text(key)}: {_text(_json_type(node))}" for key, node in columns.items()) + "}"
+        biggest = max(f.size for _, f in files)
+        return (
+            f"read_json([{paths}], columns = {types}, format = 'unstructured', records = true, filename = true, "
+            f"maximum_object_size = {max(biggest + 1, 16 << 20)}) JOIN _document_files ON filename = path"
+        )
 
     def _read_documents_as_text(self, files: Sequence[tuple[int, LandedFile]], table: str) -> dict[int, str]:
         """`read_documents` from each file's text: each document is parsed a fixed few times."""
