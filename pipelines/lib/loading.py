@@ -1160,23 +1160,31 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
 
 
 def _insert_loads(con: duckdb.DuckDBPyConnection, source: str, report: LoadReport) -> None:
+    """One row per file in meta.loads, in one statement (executemany costs 0.5 ms a file: 0.5 s at 1,000)."""
+    import pyarrow as pa
+
+    if not report.files:
+        return
     seconds = report.stages.get("read", 0.0) + report.stages.get("judge", 0.0) + report.stages.get("quality", 0.0)
-    rows = [
-        (
-            o.file.sha256,
-            source,
-            o.file.name,
-            o.status,
-            o.rows_loaded,
-            o.rows_quarantined,
-            seconds,
-            o.detail,
-            report.run_id,
+    outcomes = pa.table(
+        {
+            "file_sha256": pa.array([o.file.sha256 for o in report.files], pa.string()),
+            "file_name": pa.array([o.file.name for o in report.files], pa.string()),
+            "status": pa.array([o.status for o in report.files], pa.string()),
+            "rows_loaded": pa.array([o.rows_loaded for o in report.files], pa.int64()),
+            "rows_quarantined": pa.array([o.rows_quarantined for o in report.files], pa.int64()),
+            "detail": pa.array([o.detail for o in report.files], pa.string()),
+        }
+    )
+    con.register("_outcomes_arrow", outcomes)
+    try:
+        con.execute(
+            "INSERT INTO meta.loads SELECT file_sha256, ?, file_name, status, rows_loaded, rows_quarantined, now(), "
+            "?, detail, ? FROM _outcomes_arrow",
+            [source, seconds, report.run_id],
         )
-        for o in report.files
-    ]
-    if rows:
-        con.executemany("INSERT INTO meta.loads VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?)", rows)
+    finally:
+        con.unregister("_outcomes_arrow")
 
 
 def _record_quality(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
