@@ -127,7 +127,9 @@ def _outcome(run_id: str, success: bool, failed_steps: list[str], failed_checks:
             [run_id],
         ).fetchall()
         quarantine = []
-        for (source,) in con.execute("SELECT DISTINCT source FROM meta.loads WHERE run_id = ?", [run_id]).fetchall():
+        # By source, as the file counts above them are.
+        sources = con.execute("SELECT DISTINCT source FROM meta.loads WHERE run_id = ? ORDER BY source", [run_id])
+        for (source,) in sources.fetchall():
             label = SOURCES[source].record_label if source in SOURCES else "line"
             quarantine += [
                 f"{source}: {name} {label} {line}: {reason}" if line else f"{source}: {name}: {reason}"
