@@ -41,50 +41,53 @@ def _listing(*children: Any, after: Any = "t3_x") -> dict[str, Any]:
 
 POST = {"kind": "t3", "data": {"id": "p1", "subreddit": "levelzero", "title": "Wow", "score": 12, "created_utc": 1.7e9}}
 
-# (spec, files, whether DuckDB's JSON reader takes the batch)
-CASES: dict[str, tuple[SourceSpec, list[tuple[str, str | bytes]], bool]] = {
-    "envelope": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, ODD_VIDEO)))], True),
-    "bare-stamped": (YOUTUBE, [(STAMPED, json.dumps(_videos(VIDEO), indent=2))], True),
-    "unstamped-bare": (YOUTUBE, [("v.json", json.dumps(_videos(VIDEO)))], True),
-    "null-and-empty-items": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, None, {})))], True),
+JSON, TEXT, RETRIED = "json", "text", "json, then text"
+
+# (spec, files, how the batch is read: by DuckDB's JSON reader, as text, or by the reader until
+# judging its rows fails, then as text)
+CASES: dict[str, tuple[SourceSpec, list[tuple[str, str | bytes]], str]] = {
+    "envelope": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, ODD_VIDEO)))], JSON),
+    "bare-stamped": (YOUTUBE, [(STAMPED, json.dumps(_videos(VIDEO), indent=2))], JSON),
+    "unstamped-bare": (YOUTUBE, [("v.json", json.dumps(_videos(VIDEO)))], JSON),
+    "null-and-empty-items": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, None, {})))], JSON),
     "quota-error": (
         YOUTUBE,
         [("v.json", _envelope({"error": {"code": 403, "errors": [{"reason": "quotaExceeded"}], "message": "q"}}))],
-        True,
+        JSON,
     ),
-    "error-null-is-no-error": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, error=None)))], True),
-    "other-kind": (YOUTUBE, [("v.json", _envelope({**_videos(VIDEO), "kind": 5}))], True),
-    "no-items": (YOUTUBE, [("v.json", _envelope({"kind": "youtube#videoListResponse", "items": None}))], True),
-    "empty-response": (YOUTUBE, [(STAMPED, _envelope({}))], True),
-    "fetched-at-not-a-time": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO), fetched_at=20260601))], True),
-    "fetched-at-object": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO), fetched_at={"t": 1}))], True),
-    "response-null": (YOUTUBE, [(STAMPED, json.dumps({"response": None, **_videos(VIDEO)}))], True),
-    "byte-order-mark": (YOUTUBE, [("v.json", "\ufeff" + _envelope(_videos(VIDEO)))], True),
-    "paging-values": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, nextPageToken=1.50, pageInfo={"x": 1})))], True),
-    "item-a-string": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, "v2")))], False),
-    "snippet-a-string": (YOUTUBE, [("v.json", _envelope(_videos({**VIDEO, "snippet": "x"})))], False),
-    "items-an-object": (YOUTUBE, [("v.json", _envelope({**_videos(), "items": {"a": 1}}))], False),
-    "response-a-string": (YOUTUBE, [(STAMPED, json.dumps({"response": "x", **_videos(VIDEO)}))], False),
-    "not-json": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO))[:-5])], False),
-    "an-array": (YOUTUBE, [("v.json", json.dumps([_videos(VIDEO)]))], False),
-    "null-document": (YOUTUBE, [(STAMPED, "null")], False),
-    "empty-document": (YOUTUBE, [(STAMPED, "{}")], False),
-    "two-documents": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO)) + "\n" + _envelope(_videos(VIDEO)))], False),
-    "repeated-key": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO))[:-1] + ', "fetched_at": "x"}')], False),
+    "error-null-is-no-error": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, error=None)))], JSON),
+    "other-kind": (YOUTUBE, [("v.json", _envelope({**_videos(VIDEO), "kind": 5}))], JSON),
+    "no-items": (YOUTUBE, [("v.json", _envelope({"kind": "youtube#videoListResponse", "items": None}))], JSON),
+    "empty-response": (YOUTUBE, [(STAMPED, _envelope({}))], JSON),
+    "fetched-at-not-a-time": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO), fetched_at=20260601))], JSON),
+    "fetched-at-object": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO), fetched_at={"t": 1}))], JSON),
+    "response-null": (YOUTUBE, [(STAMPED, json.dumps({"response": None, **_videos(VIDEO)}))], JSON),
+    "byte-order-mark": (YOUTUBE, [("v.json", "\ufeff" + _envelope(_videos(VIDEO)))], JSON),
+    "paging-values": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, nextPageToken=1.50, pageInfo={"x": 1})))], JSON),
+    "item-a-string": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO, "v2")))], TEXT),
+    "snippet-a-string": (YOUTUBE, [("v.json", _envelope(_videos({**VIDEO, "snippet": "x"})))], RETRIED),
+    "items-an-object": (YOUTUBE, [("v.json", _envelope({**_videos(), "items": {"a": 1}}))], TEXT),
+    "response-a-string": (YOUTUBE, [(STAMPED, json.dumps({"response": "x", **_videos(VIDEO)}))], TEXT),
+    "not-json": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO))[:-5])], TEXT),
+    "an-array": (YOUTUBE, [("v.json", json.dumps([_videos(VIDEO)]))], TEXT),
+    "null-document": (YOUTUBE, [(STAMPED, "null")], TEXT),
+    "empty-document": (YOUTUBE, [(STAMPED, "{}")], TEXT),
+    "two-documents": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO)) + "\n" + _envelope(_videos(VIDEO)))], TEXT),
+    "repeated-key": (YOUTUBE, [("v.json", _envelope(_videos(VIDEO))[:-1] + ', "fetched_at": "x"}')], TEXT),
     "a-bad-file-in-a-batch": (
         YOUTUBE,
         [("a.json", _envelope(_videos(VIDEO))), ("b.json", "{"), ("c.json", _envelope(_videos(VIDEO), "2026-06-02"))],
-        False,
+        TEXT,
     ),
     "batch": (
         YOUTUBE,
         [("a.json", _envelope(_videos(VIDEO))), ("b.json", _envelope({"error": {"code": 500}})), (STAMPED, "{}  ")],
-        False,
+        TEXT,
     ),
-    "listing": (REDDIT, [("r_20260601T120000Z.json", json.dumps(_listing(POST, None, {"kind": "t1"})))], True),
-    "listing-envelope": (REDDIT, [("r.json", _envelope(_listing(POST, after=None)))], True),
-    "reddit-error": (REDDIT, [("r.json", _envelope({"message": "Forbidden", "error": 403, "reason": "x"}))], True),
-    "data-a-string": (REDDIT, [("r.json", _envelope({"kind": "Listing", "data": "x"}))], False),
+    "listing": (REDDIT, [("r_20260601T120000Z.json", json.dumps(_listing(POST, None, {"kind": "t1"})))], JSON),
+    "listing-envelope": (REDDIT, [("r.json", _envelope(_listing(POST, after=None)))], JSON),
+    "reddit-error": (REDDIT, [("r.json", _envelope({"message": "Forbidden", "error": 403, "reason": "x"}))], JSON),
+    "data-a-string": (REDDIT, [("r.json", _envelope({"kind": "Listing", "data": "x"}))], TEXT),
 }
 
 
@@ -105,23 +108,28 @@ def _outcome(lake: Any, spec: SourceSpec) -> tuple[list[Any], list[Any], list[An
 def test_responses_read_by_the_json_reader_only_where_that_is_reading_their_text(
     lake: Any, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
-    spec, files, fast = CASES[case]
-    taken: list[bool] = []
-    read_fast = loading._Reader._read_documents_fast
+    spec, files, expected = CASES[case]
+    taken: list[str] = []
+    read_fast, read_as_text = loading._Reader._read_documents_fast, loading._Reader.read_batch_as_text
 
     def spy(reader: Any, *args: Any) -> Any:
         rejected = read_fast(reader, *args)
-        taken.append(rejected is not None)
+        taken.append(JSON if rejected is not None else TEXT)
         return rejected
 
+    def spy_retry(reader: Any, *args: Any) -> Any:
+        taken.append(TEXT)
+        return read_as_text(reader, *args)
+
     monkeypatch.setattr(loading._Reader, "_read_documents_fast", spy)
+    monkeypatch.setattr(loading._Reader, "read_batch_as_text", spy_retry)
     lake.load(spec, *files)
     fast_outcome = _outcome(lake, spec)
     lake.con.execute(f"DELETE FROM raw.{spec.name}; DELETE FROM quarantine.{spec.name}; DELETE FROM meta.loads")
     monkeypatch.setattr(loading._Reader, "_read_documents_fast", lambda reader, *args: None)  # as text
     lake.load(spec, *files)
 
-    assert taken == [fast]
+    assert ", then ".join(taken) == expected
     assert _outcome(lake, spec) == fast_outcome
     assert fast_outcome[0] or fast_outcome[1]  # every case loads or quarantines something
 
