@@ -693,16 +693,17 @@ class _Reader:
     def _read_documents_fast(self, files: Sequence[tuple[int, LandedFile]], table: str) -> dict[int, str] | None:
         """`read_documents` by `read_json` with the columns the response's reads need; None where that may differ.
 
-        Two reads, each parsing every document once, in parallel: the first takes the few body
-        values the source's SQL reads (`_document_columns`) and whether the records are a list
-        of objects, so the documents can be judged; the second takes the records, straight into
-        the item columns. (Holding the records between the two as lists costs more than the
-        second parse.) The reader fails on what the text path rejects or quarantines as
-        malformed (invalid JSON, a record or body value of the wrong JSON type, repeated keys),
-        but it takes several documents in one file, a file of whitespace, or a top-level `null`
-        or `{}` as rows of nulls: so the rows are kept only if each file gave exactly one that is
-        not all null. Then everything it gives is what the text path gives
-        (tests/unit/lib/test_document_reading.py reads every shape both ways).
+        Two reads, each parsing every document once, in parallel: the first, here, takes the few
+        body values the source's SQL reads (`_document_columns`) and whether the records are a
+        list of objects, so the documents can be judged; the second, a view in `table` that
+        judging reads, takes the records straight into the item columns. (Holding the records
+        between the two as lists costs more than the second parse.) The reader fails on what the
+        text path rejects or quarantines as malformed (invalid JSON, a record or a value of the
+        wrong JSON type, repeated keys): here, or while the view is judged (then `load_batch`
+        calls `read_batch_as_text`). But it takes several documents in one file, a file of
+        whitespace, or a top-level `null` or `{}` as rows of nulls: so the rows are kept only if
+        each file gave exactly one that is not all null. Then everything it gives is what the
+        text path gives (tests/unit/lib/test_document_reading.py reads every shape both ways).
         """
         document = self.spec.document
         assert document is not None
