@@ -3,9 +3,9 @@
 Run by `make bench` (not by the tests): `python bench/ingest_render.py [--quick]`.
 
 For a small and a large events file (1M and 10M events; `--quick`: 100k and 1M) it times,
-each in a fresh temporary BACKLOT_HOME:
+each in a fresh temporary BACKLOT_HOME, and each the faster of two runs:
 
-* bare: `CREATE TABLE AS SELECT * FROM read_json(file)` into a fresh DuckLake (the faster of two runs);
+* bare: `CREATE TABLE AS SELECT * FROM read_json(file)` into a fresh DuckLake;
 * Backlot ingest: `load_batch` of the file (read, type, quarantine split, suite, commit);
 * Backlot pass: the whole `run_once()` (ingest, dbt, mart checks, publish) on that file;
 

@@ -5,11 +5,10 @@ Run by `make bench` (not by the tests): `python bench/ingest_social.py [--quick]
 A collector saves one `videos.list` response per fetch: here 1,000 videos (statistics as
 strings, one video's likes hidden) in the `{"fetched_at", "response"}` envelope. For a
 small and a large delivery (100 and 1,000 files = 100k and 1M items; `--quick`: 10 and
-100 files) it times, each in a fresh temporary BACKLOT_HOME:
+100 files) it times, each in a fresh temporary BACKLOT_HOME, and each the faster of two runs:
 
 * bare: `CREATE TABLE AS SELECT fetched_at, unnest(response.items, recursive := true)
-  FROM read_json([files])` into a fresh DuckLake - DuckDB reading and flattening the items
-  (the faster of two runs);
+  FROM read_json([files])` into a fresh DuckLake - DuckDB reading and flattening the items;
 * Backlot ingest: `load_batch` of the files (whole-file checks, typing, quarantine split,
   the raw suite, commit);
 * Backlot pass: the whole `run_once()` (films and links too, dbt, mart checks, publish);

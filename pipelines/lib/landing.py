@@ -22,7 +22,6 @@ class LandedFile:
     size: int
     # Counted in the same pass as the hash, so readers need not read the file again for them.
     lines: int  # newline-separated lines; a last line without a newline counts
-    ends_with_newline: bool
     longest_line: int  # an upper bound, in bytes: readers that cannot take long lines look here first
     # A CR, VT or FF anywhere: DuckDB's readers split or trim at them as a line-by-line reader does not.
     odd_whitespace: bool
@@ -73,13 +72,11 @@ def _scan(path: Path) -> LandedFile:
                 continue
             longest = max(longest, running + first, len(chunk))
             running = len(chunk) - 1 - chunk.rfind(b"\n")
-    ends_with_newline = last == b"\n"
     return LandedFile(
         path,
         digest.hexdigest(),
         size,
-        newlines + (not ends_with_newline),
-        ends_with_newline,
+        newlines + (last != b"\n"),
         longest_line=max(longest, running),
         odd_whitespace=odd_whitespace,
     )

@@ -185,6 +185,11 @@ class JsonDocument:
         return [tuple(path.removeprefix(".").split(".")) for path in reads]
 
     @property
+    def column_names(self) -> list[str]:
+        """The columns the response gives every one of its records: `observed_at` and the fields."""
+        return ["observed_at", *(name for name, _ in self.fields)]
+
+    @property
     def records_keys(self) -> tuple[str, ...]:
         return tuple(self.records.removeprefix("$.").split("."))
 
@@ -326,6 +331,16 @@ def _json_type(node: str | dict[str, Any]) -> str:
     if isinstance(node, str):
         return node
     return "STRUCT(" + ", ".join(f"{_quote(key)} {_json_type(child)}" for key, child in node.items()) + ")"
+
+
+def _read_json_columns(shape: dict[str, Any]) -> str:
+    """`read_json`'s `columns` argument for a `_json_shape`-like tree: one column per top-level key."""
+    return "{" + ", ".join(f"{_text(key)}: {_text(_json_type(node))}" for key, node in shape.items()) + "}"
+
+
+def _read_json_field(keys: Sequence[str]) -> str:
+    """SQL for the value down `keys` in `read_json`'s columns: `"snippet"['title']`."""
+    return _struct_field(_quote(keys[0]), keys[1:])
 
 
 JSON_LEAF = "JSON"
@@ -522,7 +537,6 @@ class _Reader:
         if file.odd_whitespace or file.longest_line >= JSON_LINES_FAST_MAX_LINE:
             return False
         shape = _json_shape(self.spec.columns)
-        columns = "{" + ", ".join(f"{_text(key)}: {_text(_json_type(node))}" for key, node in shape.items()) + "}"
         objects = f"{table}_objects"
         try:
             # With a 64 MB object limit (default 16 MB) this is 1.5x faster at millions of
@@ -531,7 +545,8 @@ class _Reader:
             # not an object takes every line whole as the column's value.
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {objects} AS SELECT * FROM read_json({_text(str(file.path))}, "
-                f"columns = {columns}, format = 'newline_delimited', records = true, maximum_object_size = 67108864)"
+                f"columns = {_read_json_columns(shape)}, format = 'newline_delimited', records = true, "
+                "maximum_object_size = 67108864)"
             )
         except duckdb.Error:
             return False  # e.g. a line that is not JSON: the line reader quarantines it alone
@@ -540,10 +555,7 @@ class _Reader:
         if counts != (file.lines, 0):
             self.con.execute(f"DROP TABLE {objects}")
             return False
-        # Each JSON key at the top is a column: `"snippet"['title']`.
-        values = ", ".join(
-            f"{_struct_field(_quote(c.json_keys[0]), c.json_keys[1:])} AS {_quote(c.name)}" for c in self.spec.columns
-        )
+        values = ", ".join(f"{_read_json_field(c.json_keys)} AS {_quote(c.name)}" for c in self.spec.columns)
         # A table keeps the reader's (file) order, so rowid + 1 is the line.
         self.con.execute(
             f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 1 AS _row_number, {values}, "
@@ -707,7 +719,7 @@ class _Reader:
         """
         document = self.spec.document
         assert document is not None
-        names = ["observed_at", *(name for name, _ in document.fields)]
+        names = document.column_names
         items = [c for c in self.spec.columns if c.name not in names]
         # Any object (or null) is such a STRUCT: a key no record has reads as NULL.
         outline = _document_columns(document, {"_": "VARCHAR"})
@@ -716,8 +728,7 @@ class _Reader:
         keys, body = document.records_keys, outline["response"]
         response = _quote("response")
         records = (
-            f"CASE WHEN {response} IS NOT NULL THEN {_struct_field(response, keys)} "
-            f"ELSE {_struct_field(_quote(keys[0]), keys[1:])} END"
+            f"CASE WHEN {response} IS NOT NULL THEN {_struct_field(response, keys)} ELSE {_read_json_field(keys)} END"
         )
         all_null = " AND ".join(f"{_quote(key)} IS NULL" for key in outline)
         enveloped = _json_object_sql(body, lambda key: _struct_field(response, [key]))
@@ -766,11 +777,11 @@ class _Reader:
     def _read_json_documents(self, files: Sequence[tuple[int, LandedFile]], columns: dict[str, Any]) -> str:
         """SQL for `read_json` of one document per file, with `_file_index` and `_file_name`."""
         paths = ", ".join(_text(str(f.path)) for _, f in files)
-        types = "{" + ", ".join(f"{_text(key)}: {_text(_json_type(node))}" for key, node in columns.items()) + "}"
         biggest = max(f.size for _, f in files)
         return (
-            f"read_json([{paths}], columns = {types}, format = 'unstructured', records = true, filename = true, "
-            f"maximum_object_size = {max(biggest + 1, 16 << 20)}) JOIN _document_files ON filename = path"
+            f"read_json([{paths}], columns = {_read_json_columns(columns)}, format = 'unstructured', "
+            f"records = true, filename = true, maximum_object_size = {max(biggest + 1, 16 << 20)}) "
+            "JOIN _document_files ON filename = path"
         )
 
     def _read_documents_as_text(self, files: Sequence[tuple[int, LandedFile]], table: str) -> dict[int, str]:
@@ -830,7 +841,7 @@ class _Reader:
                    CASE WHEN _enveloped THEN _patched -> '$.response' ELSE _patched END AS _body
             FROM _document_parts"""
         )
-        names = ["observed_at", *(name for name, _ in document.fields)]
+        names = document.column_names
         carried = ", ".join(_quote(name) for name in names)
         # Unnested into a table of its own: a scan of it runs in parallel, an unnest of a
         # thousand documents feeds the per-record work from a single thread.
@@ -1035,10 +1046,9 @@ def load_batch(
         else:
             to_read.append(file)
 
-    con.execute("CREATE OR REPLACE TEMP TABLE _files (_file_index INTEGER, _file_sha256 VARCHAR, _file_name VARCHAR)")
     reader = _Reader(con, spec)
     loaded, rejected = reader.read_batch(to_read)
-    _insert_values(con, "_files", [(i, f.sha256, f.name) for i, f in loaded])
+    _list_files(con, loaded)
     report.stages["read"] = time.perf_counter() - started
 
     if not loaded:
@@ -1070,8 +1080,7 @@ def load_batch(
         # DuckDB's JSON reader met a record it cannot read into the columns (say, a `snippet`
         # that is a string): the text path says which and why.
         loaded, rejected = reader.read_batch_as_text(to_read)
-        con.execute("DELETE FROM _files")
-        _insert_values(con, "_files", [(i, f.sha256, f.name) for i, f in loaded])
+        _list_files(con, loaded)
         con.execute(judge)
     report.stages["judge.type"] = time.perf_counter() - mark
     _apply_rules(con, spec)
@@ -1132,6 +1141,12 @@ def _raw_table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         [LAKE, name],
     ).fetchone()
     return bool(found and found[0])
+
+
+def _list_files(con: duckdb.DuckDBPyConnection, loaded: Sequence[tuple[int, LandedFile]]) -> None:
+    """The temp table `_files`: the lineage of each file read, by `_file_index`."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _files (_file_index INTEGER, _file_sha256 VARCHAR, _file_name VARCHAR)")
+    _insert_values(con, "_files", [(i, f.sha256, f.name) for i, f in loaded])
 
 
 def _insert_values(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[int, str, str]]) -> None:
