@@ -47,6 +47,32 @@ COPY (
 ) TO '{path}' (FORMAT json)
 """
 
+# The least any implementation of the contract does to publish render_efficiency from one
+# events file, in bare DuckDB: hash the file (raw rows carry its SHA-256), read it typed,
+# keep each event_id once, write raw with each row's line, and aggregate the mart with the
+# rate card's price. No quarantine split, no reasons, no checks, no audit step.
+FLOOR_SQL = """
+CREATE TABLE rates AS SELECT * FROM (VALUES ('nvidia geforce rtx 4090', 0.69), ('default', 1.0)) r(gpu_model_key, usd_per_hour);
+CREATE TEMP TABLE landed AS SELECT * FROM read_json('{path}', format = 'newline_delimited', columns = {{
+    event_id: 'VARCHAR', event_type: 'VARCHAR', ts: 'TIMESTAMPTZ', job_id: 'VARCHAR', film_id: 'VARCHAR',
+    shot: 'VARCHAR', frame: 'BIGINT', worker: 'VARCHAR', gpu_model: 'VARCHAR', render_seconds: 'DOUBLE',
+    samples: 'BIGINT', resolution_x: 'BIGINT', resolution_y: 'BIGINT', peak_memory_mb: 'DOUBLE', error: 'VARCHAR',
+    usd_per_hour: 'DOUBLE'}});
+CREATE TEMP TABLE repeated AS SELECT event_id, min(rowid) AS first FROM landed GROUP BY ALL HAVING count(*) > 1;
+CREATE TABLE raw_events AS SELECT *, '{sha256}' AS _file_sha256, rowid + 1 AS _row_number FROM landed
+    WHERE rowid NOT IN (SELECT l.rowid FROM landed l JOIN repeated USING (event_id) WHERE l.rowid > first);
+CREATE TABLE render_efficiency AS
+SELECT film_id, shot, count(*) FILTER (WHERE event_type = 'frame_finished') AS frames_rendered,
+       count(*) FILTER (WHERE event_type = 'frame_failed') AS frames_failed,
+       sum(render_seconds) / 3600 AS render_hours,
+       sum(render_seconds / 3600 * coalesce(e.usd_per_hour, r.usd_per_hour, d.usd_per_hour)) AS render_cost_usd,
+       sum(resolution_x * resolution_y / 1e6) FILTER (WHERE event_type = 'frame_finished') AS megapixels_rendered,
+       sum(render_seconds) FILTER (WHERE event_type = 'frame_failed') / sum(render_seconds) AS failure_waste_share
+FROM raw_events e LEFT JOIN rates r ON r.gpu_model_key = lower(e.gpu_model)
+     CROSS JOIN (SELECT usd_per_hour FROM rates WHERE gpu_model_key = 'default') d
+WHERE event_type IN ('frame_finished', 'frame_failed') GROUP BY film_id, shot;
+"""
+
 CHILD = r"""
 import json, os, sys, time
 from pathlib import Path
@@ -57,6 +83,19 @@ if mode == "bare":
     con = lakehouse.connect()
     started = time.perf_counter()
     con.execute(f"CREATE TABLE raw_bare AS SELECT * FROM read_json('{source}')")
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+    sys.exit()
+if mode == "floor":
+    import hashlib
+    sys.path.insert(0, str(Path.cwd() / "bench"))
+    from ingest_render import FLOOR_SQL
+    con = lakehouse.connect()
+    started = time.perf_counter()
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            digest.update(chunk)
+    con.execute(FLOOR_SQL.format(path=source, sha256=digest.hexdigest()))
     print(json.dumps({"seconds": time.perf_counter() - started}))
     sys.exit()
 from pipelines.lib.landing import deliver, pending_files

@@ -4,8 +4,7 @@
 
 with
 
--- Only the columns an attempt needs: every column the window below carries is sorted
--- with it.
+-- Only the columns an attempt needs.
 events as (
 
     select
@@ -43,28 +42,8 @@ gpu_rates as (
 
 ),
 
--- Events may arrive out of order, so attempts are paired by time, not arrival: an
--- attempt starts at the latest frame_started of its job, frame and worker since the
--- previous attempt there ended (none if the farm never said).
-frame_events as (
-
-    select
-        *,
-        max(case when event_type = 'frame_started' then occurred_at end)
-            over (frame_history rows between unbounded preceding and current row)
-            as last_started_at,
-        max(case when event_type <> 'frame_started' then occurred_at end)
-            over (frame_history rows between unbounded preceding and 1 preceding)
-            as previous_ended_at
-    from events
-    where event_type in ('frame_started', 'frame_finished', 'frame_failed')
-    window frame_history as (
-        partition by job_id, frame, worker
-        order by occurred_at, event_type <> 'frame_started', event_id
-    )
-
-),
-
+-- When each attempt started is not needed to count or price it: int_frame_attempts_paired
+-- pairs them with their frame_started off this path (the window sorts every frame event).
 event_attempts as (
 
     select
@@ -80,12 +59,8 @@ event_attempts as (
         render_seconds,
         case when event_type = 'frame_finished' then megapixels end as megapixels,
         usd_per_hour,
-        case
-            when previous_ended_at is null or last_started_at > previous_ended_at
-                then last_started_at
-        end as started_at,
         occurred_at as finished_at
-    from frame_events
+    from events
     where event_type in ('frame_finished', 'frame_failed')
 
 ),
@@ -106,7 +81,6 @@ log_attempts as (
         log_frames.render_seconds,
         null::double as megapixels,
         null::double as usd_per_hour,
-        null::timestamptz as started_at,
         null::timestamptz as finished_at
     from log_frames
     anti join event_attempts
@@ -136,7 +110,7 @@ attempts_with_gpu as (
 
     select
         attempts.* replace (coalesce(attempts.gpu_model, worker_gpus.gpu_name) as gpu_model),
-        {{ utc_date('coalesce(attempts.finished_at, attempts.started_at)') }}
+        {{ utc_date('attempts.finished_at') }}
             as rated_on
     from attempts
     left join worker_gpus on attempts.worker = worker_gpus.worker
@@ -214,7 +188,6 @@ final as (
         megapixels,
         coalesce(usd_per_hour, card_usd_per_hour) as usd_per_hour,
         render_seconds / 3600 * coalesce(usd_per_hour, card_usd_per_hour) as render_cost_usd,
-        started_at,
         finished_at
 
     from rated_attempts
