@@ -8,15 +8,18 @@ source as (
 
 final as (
 
-    -- Ingestion already trimmed every text value and made blank ones null; ids are
-    -- compared in lower case across events, logs and metrics.
+    -- Ingestion already trimmed every text value and made blank ones null. The ids
+    -- that join events to logs and metrics are compared in lower case; event_id joins
+    -- nothing and keeps the case raw made it unique in (lower-cased, `E1` and `e1` would
+    -- fail its unique test on every run from then on), and event_type passed the raw
+    -- suite's set of lower-case values.
     select
-        lower(event_id) as event_id,
+        event_id,
         lower(job_id) as job_id,
         lower(film_id) as film_id,
         lower(shot) as shot,
         lower(worker) as worker,
-        lower(event_type) as event_type,
+        event_type,
         gpu_model,
         error,
         frame,
