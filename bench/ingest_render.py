@@ -6,7 +6,7 @@ For a small and a large events file (1M and 10M events; `--quick`: 100k and 1M) 
 each in a fresh temporary BACKLOT_HOME, and each the faster of two runs:
 
 * bare: `CREATE TABLE AS SELECT * FROM read_json(file)` into a fresh DuckLake;
-* floor: FLOOR_SQL, the least any implementation of the contract does to publish
+* floor: `floor_sql`, the least any implementation of the contract does to publish
   render_efficiency, in bare DuckDB (hash, text read, casts, dedup, raw, mart);
 * checked floor: the floor plus the least of the guarantees the issue names (a reason per
   bad line, quarantine, the suite's checks), still in bare DuckDB;
@@ -51,32 +51,64 @@ COPY (
 ) TO '{path}' (FORMAT json)
 """
 
-# The least any implementation of the contract does to publish render_efficiency from one
-# events file, in bare DuckDB: hash the file (raw rows carry its SHA-256); read each value
-# as text, so a value of the wrong JSON type is caught on its line (DuckDB's typed reader
-# reads `true` as 1 and fails a whole file on one bad value); type it with plain casts; keep
-# each event_id once; write raw with each row's line; aggregate the mart with the rate
-# card's price. No quarantine split, no reasons, no checks, no audit step.
-_TEXT = ("event_id", "event_type", "job_id", "film_id", "shot", "worker", "gpu_model", "error")
-_TYPED = {
-    "ts": "TIMESTAMPTZ",
-    "frame": "BIGINT",
-    "render_seconds": "DOUBLE",
-    "samples": "BIGINT",
-    "resolution_x": "BIGINT",
-    "resolution_y": "BIGINT",
-    "peak_memory_mb": "DOUBLE",
-    "usd_per_hour": "DOUBLE",
-}
-_COLUMNS = ", ".join([*_TEXT, *(f"TRY_CAST({c} AS {t}) AS {c}" for c, t in _TYPED.items())])
-_READ = "{{" + ", ".join(f"{c}: 'VARCHAR'" for c in (*_TEXT, *_TYPED)) + "}}"
-_LATER_COPIES = "rowid IN (SELECT l.rowid FROM landed l JOIN repeated USING (event_id) WHERE l.rowid > first)"
-FLOOR_SQL = f"""
+
+def floor_sql(path: Path, sha256: str, *, checked: bool) -> str:
+    """The least any implementation of the contract does to publish render_efficiency, in bare DuckDB.
+
+    Read each value as text, so a value of the wrong JSON type is caught on its line (DuckDB's
+    typed reader reads `true` as 1 and fails a whole file on one bad value); type it with
+    plain casts; keep each event_id once; write raw with each row's line and the file's
+    SHA-256 (the caller hashes it); aggregate the mart with the rate card's price. No
+    quarantine split, no reasons, no checks, no audit step.
+
+    `checked` adds the least of the guarantees the issue names: a reason for every line that
+    cannot be loaded (a missing required field, a value that does not cast, an unknown
+    event_type), those lines in quarantine as text, and the suite's checks on the loaded rows.
+    """
+    from pipelines.defs.render.sources import RENDER_EVENTS
+
+    columns, suite = RENDER_EVENTS.columns, RENDER_EVENTS.suite.expectations
+
+    def suite_columns(kind: str) -> list[str]:
+        return [e.kwargs["column"] for e in suite if e.type == f"expect_column_values_to_{kind}"]
+
+    typed = [c for c in columns if c.kind != "text"]
+    read = ", ".join(f"{c.name}: 'VARCHAR'" for c in columns)
+    values = ", ".join(
+        c.name if c.kind == "text" else f"TRY_CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in columns
+    )
+    reasons = (
+        [f"CASE WHEN {name} IS NULL THEN '{name} missing' END" for name in suite_columns("not_be_null")]
+        + [
+            f"CASE WHEN {c.name} IS NOT NULL AND TRY_CAST({c.name} AS {c.sql_type}) IS NULL "
+            f"THEN '{c.name} ' || {c.name} || ' is not {c.sql_type}' END"
+            for c in typed
+        ]
+        + [
+            f"CASE WHEN NOT list_contains({e.kwargs['value_set']}, {e.kwargs['column']}) "
+            f"THEN 'unknown {e.kwargs['column']} ' || {e.kwargs['column']} END"
+            for e in suite
+            if e.type == "expect_column_values_to_be_in_set"
+        ]
+    )
+    reason = f"concat_ws('; ', {', '.join(reasons)})"
+    later_copies = "rowid IN (SELECT l.rowid FROM landed l JOIN repeated USING (event_id) WHERE l.rowid > first)"
+    raw = (
+        f"CREATE TABLE raw_events AS SELECT {values}, '{sha256}' AS _file_sha256, rowid + 1 AS _row_number "
+        f"FROM landed WHERE NOT {later_copies}"
+    )
+    if checked:
+        raw += f""" AND {reason} = '';
+CREATE TABLE quarantined AS SELECT *, {reason} AS _reason, rowid + 1 AS _row_number FROM landed
+    WHERE {later_copies} OR {reason} <> '';
+SELECT count(*), {", ".join(f"count({name})" for name in suite_columns("not_be_null"))},
+    {", ".join(f"min({name})" for name in suite_columns("be_between"))} FROM raw_events"""
+    return f"""
 CREATE TABLE rates AS
     SELECT * FROM (VALUES ('nvidia geforce rtx 4090', 0.69), ('default', 1.0)) r(gpu_model_key, usd_per_hour);
-CREATE TEMP TABLE landed AS SELECT * FROM read_json('{{path}}', format = 'newline_delimited', columns = {_READ});
+CREATE TEMP TABLE landed AS SELECT * FROM read_json('{path}', format = 'newline_delimited', columns = {{{read}}});
 CREATE TEMP TABLE repeated AS SELECT event_id, min(rowid) AS first FROM landed GROUP BY ALL HAVING count(*) > 1;
-{{raw}};
+{raw};
 CREATE TABLE render_efficiency AS
 SELECT film_id, shot, count(*) FILTER (WHERE event_type = 'frame_finished') AS frames_rendered,
        count(*) FILTER (WHERE event_type = 'frame_failed') AS frames_failed,
@@ -88,37 +120,7 @@ FROM raw_events e LEFT JOIN rates r ON r.gpu_model_key = lower(e.gpu_model)
      CROSS JOIN (SELECT usd_per_hour FROM rates WHERE gpu_model_key = 'default') d
 WHERE event_type IN ('frame_finished', 'frame_failed') GROUP BY film_id, shot;
 """
-FLOOR_RAW = (
-    f"CREATE TABLE raw_events AS SELECT {_COLUMNS}, '{{sha256}}' AS _file_sha256, rowid + 1 AS _row_number "
-    f"FROM landed WHERE NOT {_LATER_COPIES}"
-)
-# The floor plus the least of the guarantees the issue names: a reason for every line that
-# cannot be loaded (a missing required field, a value that does not cast, an unknown
-# event_type), those lines in quarantine as text, and the suite's checks on the loaded rows.
-_REASON = (
-    "concat_ws('; ', "
-    + ", ".join(
-        [f"CASE WHEN {c} IS NULL THEN '{c} missing' END" for c in ("event_id", "event_type", "ts", "job_id", "film_id")]
-        + [
-            f"CASE WHEN {c} IS NOT NULL AND TRY_CAST({c} AS {t}) IS NULL THEN '{c} ' || {c} || ' is not {t}' END"
-            for c, t in _TYPED.items()
-        ]
-        + [
-            "CASE WHEN event_type NOT IN ('job_submitted', 'frame_started', 'frame_finished', 'frame_failed', "
-            "'job_finished') THEN 'unknown event_type ' || event_type END"
-        ]
-    )
-    + ")"
-)
-CHECKED_RAW = f"""
-CREATE TABLE raw_events AS SELECT {_COLUMNS}, '{{sha256}}' AS _file_sha256, rowid + 1 AS _row_number
-    FROM landed WHERE NOT {_LATER_COPIES} AND {_REASON} = '';
-CREATE TABLE quarantined AS SELECT *, {_REASON} AS _reason, rowid + 1 AS _row_number FROM landed
-    WHERE {_LATER_COPIES} OR {_REASON} <> '';
-SELECT count(*), count(event_id), count(event_type), count(ts), count(job_id), count(film_id), min(frame),
-    min(render_seconds), min(samples), min(resolution_x), min(resolution_y), min(peak_memory_mb), min(usd_per_hour)
-    FROM raw_events
-"""
+
 
 CHILD = r"""
 import json, os, sys, time
@@ -135,15 +137,14 @@ if mode == "bare":
 if mode in ("floor", "checked floor"):
     import hashlib
     sys.path.insert(0, str(Path.cwd() / "bench"))
-    from ingest_render import CHECKED_RAW, FLOOR_RAW, FLOOR_SQL
+    from ingest_render import floor_sql
     con = lakehouse.connect()
     started = time.perf_counter()
     digest = hashlib.sha256()
     with source.open("rb") as handle:
         while chunk := handle.read(1 << 24):
             digest.update(chunk)
-    raw = (FLOOR_RAW if mode == "floor" else CHECKED_RAW).format(sha256=digest.hexdigest())
-    con.execute(FLOOR_SQL.format(path=source, raw=raw))
+    con.execute(floor_sql(source, digest.hexdigest(), checked=mode == "checked floor"))
     print(json.dumps({"seconds": time.perf_counter() - started}))
     sys.exit()
 from pipelines.lib.landing import deliver, pending_files
