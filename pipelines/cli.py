@@ -1,4 +1,4 @@
-"""The `backlot` command (CONTRACTS.md §1).
+"""The `backlot` command: deliver files, run the pipeline, query the published marts.
 
 Heavy imports (Dagster, dbt, GX) happen inside the commands that need them, so that
 `backlot sql` and `backlot status` answer in well under a second.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pipelines.demo_data import seed_box_office
-from pipelines.demo_render import seed_render
-from pipelines.demo_social import seed_social
 from pipelines.lib import query
+from pipelines.sample_data.box_office import seed_box_office
+from pipelines.sample_data.render import seed_render
+from pipelines.sample_data.social import seed_social
 from pipelines.settings import load_settings
 
 SUMMARY_QUERIES = {
@@ -60,7 +60,7 @@ def run_demo(*, scale: int = 1, seed: int = 7) -> int:
     print(outcome.render())
     if not outcome.published:
         return 1
-    published = set(outcome.publish[2]) if outcome.publish else set()
+    published = set(outcome.publish.mart_rows) if outcome.publish else set()
     queries = SUMMARY_QUERIES | (RENDER_QUERIES if "render_efficiency" in published else {})
     queries |= SOCIAL_QUERIES if "social_momentum" in published else {}
     for title, sql in queries.items():

@@ -7,9 +7,11 @@ everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -78,7 +80,7 @@ def connect(
 
     Read-write connections are cursors of one DuckDB per process and lake: each caller
     still has its own transactions and temp tables, but starting DuckDB, loading DuckLake
-    and attaching the catalog (0.2 s) is paid once, not by each of a pass's dozen steps.
+    and attaching the catalog is paid once, not by each of a pass's dozen steps.
     Read-only and time-travel connections attach the lake their own way, so they are new.
     """
     settings = settings or load_settings()
@@ -136,16 +138,26 @@ def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
     ]
     if not statements:
         return
-    con.execute("BEGIN")
     try:
-        for statement in statements:
-            con.execute(statement)
-        con.execute("COMMIT")
+        with transaction(con):
+            for statement in statements:
+                con.execute(statement)
     except duckdb.Error:
-        con.execute("ROLLBACK")
         # Another process bootstrapped the lake at the same moment; its commit won.
         if not _bootstrapped(con):
             raise
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One DuckLake commit: everything inside lands together, or (on any exception) nothing does."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _bootstrapped(con: duckdb.DuckDBPyConnection) -> bool:

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from pipelines import lakehouse
+from pipelines import instance, lakehouse
+from pipelines.lib.publish import Publish
 from pipelines.settings import load_settings
 from pipelines.sources import SOURCES
 
 QUARANTINE_SHOWN_PER_FILE = 3
+
+
+class FileLoad(NamedTuple):
+    """One file's row in meta.loads, as a run reports it."""
+
+    source: str
+    file_name: str
+    status: str
+    rows_loaded: int
+    rows_quarantined: int
+    detail: str | None
 
 
 @dataclass
@@ -17,32 +30,32 @@ class RunOutcome:
     run_id: str
     success: bool
     published: bool
-    loads: list[tuple[str, str, str, int, int, str | None]] = field(default_factory=list)
+    loads: list[FileLoad] = field(default_factory=list)
     quarantine: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
-    publish: tuple[int, int, dict[str, int]] | None = None
+    publish: Publish | None = None
     log_path: str | None = None
 
     def render(self) -> str:
         lines = [f"run {self.run_id[:8]}: {'published' if self.published else 'NOT published'}"]
         if self.loads:
             lines.append("files:")
-            for source in sorted({load[0] for load in self.loads}):
-                mine = [load for load in self.loads if load[0] == source]
+            for source in sorted({load.source for load in self.loads}):
+                mine = [load for load in self.loads if load.source == source]
                 statuses = {
-                    status: sum(1 for load in mine if load[2] == status)
+                    status: sum(1 for load in mine if load.status == status)
                     for status in ("loaded", "duplicate", "rejected")
                 }
                 lines.append(
                     f"  {source:<18} {statuses['loaded']} loaded, {statuses['duplicate']} duplicate, "
-                    f"{statuses['rejected']} rejected: {sum(load[3] for load in mine):,} rows loaded, "
-                    f"{sum(load[4] for load in mine):,} quarantined"
+                    f"{statuses['rejected']} rejected: {sum(load.rows_loaded for load in mine):,} rows loaded, "
+                    f"{sum(load.rows_quarantined for load in mine):,} quarantined"
                 )
-                for _, name, status, _loaded, quarantined, detail in mine:
-                    if status != "loaded" or quarantined:
-                        note = detail or f"{quarantined:,} rows quarantined"
-                        lines.append(f"    {name}: {status} - {note}")
+                for load in mine:
+                    if load.status != "loaded" or load.rows_quarantined:
+                        note = load.detail or f"{load.rows_quarantined:,} rows quarantined"
+                        lines.append(f"    {load.file_name}: {load.status} - {note}")
         else:
             lines.append("files: no new files")
         if self.quarantine:
@@ -52,9 +65,8 @@ class RunOutcome:
         for step in self.failed_steps:
             lines.append(f"FAILED STEP {step}")
         if self.publish:
-            publish_id, snapshot, rows = self.publish
-            marts = ", ".join(f"{m} ({n:,} rows)" for m, n in sorted(rows.items()))
-            lines.append(f"publish {publish_id} (snapshot {snapshot}): {marts}")
+            marts = ", ".join(f"{m} ({n:,} rows)" for m, n in sorted(self.publish.mart_rows.items()))
+            lines.append(f"publish {self.publish.publish_id} (snapshot {self.publish.snapshot_id}): {marts}")
         elif not self.published:
             lines.append("the previously published marts are unchanged")
         if self.log_path and not self.published:
@@ -78,15 +90,15 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
     settings = load_settings()
     log_path = settings.home / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    dagster_home = instance.prepare(settings)
     with (
         log_path.open("w") as log,
         contextlib.redirect_stdout(log),
         contextlib.redirect_stderr(log),
-        dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance,
+        dg.DagsterInstance.from_config(str(dagster_home)) as dagster_instance,
     ):
         result = job.execute_in_process(
-            instance=instance,
+            instance=dagster_instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
@@ -150,9 +162,9 @@ def _outcome(run_id: str, success: bool, failed_steps: list[str], failed_checks:
         run_id=run_id,
         success=success,
         published=publish is not None and success,
-        loads=[tuple(row) for row in loads],
+        loads=[FileLoad(*row) for row in loads],
         quarantine=quarantine,
         failed_checks=failed_checks,
         failed_steps=failed_steps,
-        publish=(int(publish[0]), int(publish[1]), dict(publish[2])) if publish else None,
+        publish=Publish(int(publish[0]), int(publish[1]), dict(publish[2])) if publish else None,
     )

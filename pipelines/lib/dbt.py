@@ -1,16 +1,11 @@
-"""dbt wiring: the project, its manifest, and the environment its profile reads."""
+"""dbt wiring: the project's manifest, and the environment its profile reads."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
-
-from dagster_dbt import DbtCliResource
-from packaging import version
 
 from pipelines.lakehouse import extension_dir
 from pipelines.settings import DBT_PROJECT_DIR, Settings
@@ -59,23 +54,3 @@ def ensure_manifest() -> Path:
         check=True,
     )
     return MANIFEST
-
-
-class LakeDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, minus a `dbt --version` subprocess (3 s) on every invocation.
-
-    The dbt in this virtualenv is dbt-core, whose version its package metadata states.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
-
-
-def dbt_resource() -> LakeDbtCliResource:
-    return LakeDbtCliResource(
-        project_dir=str(DBT_PROJECT_DIR),
-        profiles_dir=str(DBT_PROJECT_DIR),
-        # The venv's dbt, whether or not the venv is activated.
-        dbt_executable=str(Path(sys.executable).with_name("dbt")),
-    )

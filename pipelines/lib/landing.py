@@ -1,18 +1,38 @@
-"""The landing zone: producers drop files in `landing/<source>/`; loaded files move to `.archive/`."""
+"""The landing zone: where files arrive, how a batch claims them, and where loaded files are kept.
+
+    landing/<source>/<name>                  delivered, waiting (producers and `backlot ingest` put files here)
+    landing/<source>/.queue/<claim>/<name>   taken out of the producers' way, not loaded yet
+    landing/<source>/.archive/<sha>__<name>  processed (loaded, duplicate or rejected), kept for rebuilds
+
+A batch claims its files before it reads them: under the source's lock it moves every
+waiting file into a queue folder of its own (an atomic rename), then hashes and reads the
+queued files from there. A producer that delivers new content under the same name while
+the batch runs writes a new file beside it, never into the bytes being read. A file stays
+queued until a batch commits it, so one whose batch failed or was killed is taken by the
+next. A delivery whose name is already waiting queues the waiting file first, so it never
+replaces content that has not been loaded.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.settings import IGNORED_PREFIXES, IGNORED_SUFFIXES
 
 CHUNK = 1 << 20
-ARCHIVE = ".archive"  # starts with '.', so scanning ignores it; raw files stay rebuildable
+QUEUE = ".queue"
+ARCHIVE = ".archive"
+LOCK = ".lock"  # held by the batch that claims and loads the source's files
 
 
 @dataclass(frozen=True)
@@ -35,16 +55,85 @@ def is_pending_name(name: str) -> bool:
     return not name.startswith(IGNORED_PREFIXES) and not name.endswith(IGNORED_SUFFIXES)
 
 
-def pending_files(source_dir: Path) -> list[LandedFile]:
-    """Files waiting in a source folder, oldest first (then by name), with their content hash."""
+def waiting_paths(source_dir: Path) -> list[Path]:
+    """Files not loaded yet, delivered or queued, oldest first (then by name); nothing is hashed or moved."""
     if not source_dir.is_dir():
         return []
     paths = [p for p in source_dir.iterdir() if p.is_file() and is_pending_name(p.name)]
-    paths.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
-    return [_scan(p) for p in paths]
+    queue = source_dir / QUEUE
+    if queue.is_dir():
+        paths += [p for claim in queue.iterdir() if claim.is_dir() for p in claim.iterdir() if p.is_file()]
+    return sorted(paths, key=_arrival)
 
 
-def _scan(path: Path) -> LandedFile:
+@dataclass
+class Claim:
+    """The files one batch took: queued for it, scanned, archived once the batch is committed."""
+
+    source_dir: Path
+    files: list[LandedFile] = field(default_factory=list)
+
+    def archive(self) -> None:
+        """Move every claimed file to the archive, named by its hash (a processed file is kept for rebuilds)."""
+        target_dir = self.source_dir / ARCHIVE
+        target_dir.mkdir(exist_ok=True)
+        for file in self.files:
+            os.replace(file.path, target_dir / f"{file.sha256[:16]}__{file.name}")
+        _fsync_dir(target_dir)
+
+
+@contextlib.contextmanager
+def claim(source_dir: Path) -> Iterator[Claim]:
+    """Claim every file waiting in `source_dir` for one batch (see the module docstring).
+
+    The lock is the source's, so batches of one source take turns; it goes with the process
+    that holds it, so a batch that was killed leaves its files queued, not locked.
+    """
+    source_dir.mkdir(parents=True, exist_ok=True)
+    with (source_dir / LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            queued = _queue_waiting(source_dir)
+            yield Claim(source_dir, [scan(path) for path in queued])
+        finally:
+            _remove_empty_queues(source_dir)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _queue_waiting(source_dir: Path) -> list[Path]:
+    """Move the delivered files into a new queue folder; return every queued file, oldest first."""
+    delivered = [p for p in source_dir.iterdir() if p.is_file() and is_pending_name(p.name)]
+    if delivered:
+        folder = _new_queue_folder(source_dir)
+        for path in delivered:
+            # A delivery may have queued it a moment ago: then it is in the queue already.
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(path, folder / path.name)
+        _fsync_dir(source_dir)
+    return [p for p in waiting_paths(source_dir) if p.parent.parent.name == QUEUE]
+
+
+def _new_queue_folder(source_dir: Path) -> Path:
+    # Named by time first, so folders list in the order they were made.
+    folder = source_dir / QUEUE / f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _remove_empty_queues(source_dir: Path) -> None:
+    queue = source_dir / QUEUE
+    if not queue.is_dir():
+        return
+    for folder in queue.iterdir():
+        with contextlib.suppress(OSError):  # not empty, or gone
+            folder.rmdir()
+
+
+def _arrival(path: Path) -> tuple[int, str]:
+    return path.stat().st_mtime_ns, path.name
+
+
+def scan(path: Path) -> LandedFile:
     """Hash, size and lines of a file in one streaming pass (flat memory).
 
     The longest line is bounded, not measured: a line within one chunk is shorter than the
@@ -62,7 +151,7 @@ def _scan(path: Path) -> LandedFile:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
-            # numpy compares a vector of bytes at a time: 3.5x faster than bytes.count (0.14 s per GB)
+            # numpy compares a vector of bytes at a time, several times faster than bytes.count
             newlines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))
             last = chunk[-1:]
             odd_whitespace = odd_whitespace or any(c in chunk for c in (b"\r", b"\x0b", b"\x0c"))
@@ -82,23 +171,16 @@ def _scan(path: Path) -> LandedFile:
     )
 
 
-def archive(file: LandedFile) -> Path:
-    """Move a processed file out of the way, keeping it (named by hash) for rebuilds."""
-    target_dir = file.path.parent / ARCHIVE
-    target_dir.mkdir(exist_ok=True)
-    target = target_dir / f"{file.sha256[:16]}__{file.name}"
-    os.replace(file.path, target)
-    return target
-
-
 def deliver(source_dir: Path, name: str, content: bytes | Path) -> Path:
-    """Put a file into the landing zone atomically: temp name, fsync, rename.
+    """Put a file into the landing zone atomically: temp name, fsync, then link under its name.
 
-    A sensor scanning the folder never sees a half-written file, because temp names
-    start with '.' and end in '.tmp'.
+    A scan never sees a half-written file, because temp names start with '.' and end in
+    '.tmp'. The link never replaces a file: if one with that name is still waiting, it is
+    queued first (see the module docstring), so both contents are loaded.
     """
     source_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=source_dir)
+    target = source_dir / name
     try:
         with os.fdopen(fd, "wb") as handle:
             if isinstance(content, Path):
@@ -108,14 +190,29 @@ def deliver(source_dir: Path, name: str, content: bytes | Path) -> Path:
                 handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        target = source_dir / name
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(source_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
+        while True:
+            try:
+                os.link(tmp_name, target)
+                break
+            except FileExistsError:
+                _queue_one(source_dir, target)
     finally:
-        os.close(dir_fd)
+        Path(tmp_name).unlink(missing_ok=True)
+    _fsync_dir(source_dir)
     return target
+
+
+def _queue_one(source_dir: Path, path: Path) -> None:
+    """Queue a waiting file, so a delivery can take its name; a batch may have just claimed it."""
+    folder = _new_queue_folder(source_dir)
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(path, folder / path.name)
+    _fsync_dir(folder)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

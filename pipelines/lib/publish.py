@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipelines.lakehouse import LAKE, current_snapshot
+from pipelines.lakehouse import LAKE, current_snapshot, transaction
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,7 @@ def publish(con: duckdb.DuckDBPyConnection, marts: list[str], run_id: str) -> Pu
         mart: int(con.execute(f"SELECT count(*) FROM {LAKE}.audit.{mart} AT (VERSION => {snapshot})").fetchone()[0])  # type: ignore[index]
         for mart in marts
     }
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         last = con.execute("SELECT coalesce(max(publish_id), 0) FROM meta.publishes").fetchone()
         publish_id = int(last[0]) + 1 if last else 1
         for mart in marts:
@@ -42,8 +41,4 @@ def publish(con: duckdb.DuckDBPyConnection, marts: list[str], run_id: str) -> Pu
             "INSERT INTO meta.publishes VALUES (?, ?, now(), ?, ?)",
             [publish_id, snapshot, rows, run_id],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return Publish(publish_id, snapshot, rows)

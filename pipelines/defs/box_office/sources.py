@@ -1,4 +1,4 @@
-"""The box-office landing sources: the film catalog and the daily charts (CONTRACTS.md §4)."""
+"""The box-office landing sources: the film catalog and the daily charts."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ FILMS = SourceSpec(
         Column("worldwide_gross_usd", "number"),
     ),
     # A film without an id is known by the slug of its title and release year.
-    derived=(("film_id", "coalesce(film_id, slug(title) || '-' || year(release_date))"),),
+    derived={"film_id": "coalesce(film_id, slug(title) || '-' || year(release_date))"},
 )
 
-# The same title key as the dbt macro `title_key`: case- and punctuation-insensitive.
+# `title_key` is the same SQL as dbt's macro of that name (a test holds them equal): case- and
+# punctuation-insensitive.
 _KNOWN_FILM = (
-    "film_id IS NOT NULL AND film_id NOT IN (SELECT film_id FROM lake.raw.films)",
-    "film_id IS NULL AND title IS NOT NULL AND title_key(title) NOT IN (SELECT title_key(title) FROM lake.raw.films)",
+    "film_id IS NOT NULL AND film_id NOT IN (SELECT film_id FROM raw.films)",
+    "film_id IS NULL AND title IS NOT NULL AND title_key(title) NOT IN (SELECT title_key(title) FROM raw.films)",
 )
 
 BOX_OFFICE_DAILY = SourceSpec(
@@ -43,7 +44,7 @@ BOX_OFFICE_DAILY = SourceSpec(
         Column("is_estimate", "boolean", default="false"),
         Column("reported_at", "timestamp"),
     ),
-    derived=(("territory", "lower(territory)"),),
+    derived={"territory": "lower(territory)"},
     depends_on=("films",),
     rules=(
         RowRule(
@@ -57,5 +58,3 @@ BOX_OFFICE_DAILY = SourceSpec(
         ),
     ),
 )
-
-SOURCES = (FILMS, BOX_OFFICE_DAILY)

@@ -8,9 +8,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from pipelines.defs.resources import LAKE_WRITERS_POOL, LakehouseResource
 from pipelines.lib import publish as wap
 from pipelines.lib.dbt import ensure_manifest, profile_env
-from pipelines.lib.resources import LAKE_WRITERS_POOL, LakehouseResource
 
 MANIFEST = ensure_manifest()
 # The marts are the dbt models built into `audit`; adding one there publishes it.

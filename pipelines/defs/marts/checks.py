@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import dagster as dg
 
 from pipelines.defs.marts.assets import MARTS
+from pipelines.defs.resources import LakehouseResource
 from pipelines.lib import quality
-from pipelines.lib.resources import LakehouseResource
 
 CHECK = "quality_suite"
 

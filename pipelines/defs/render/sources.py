@@ -1,4 +1,4 @@
-"""The render-farm landing sources (CONTRACTS.md §4): farm events, Blender logs, nvidia-smi samples."""
+"""The render-farm landing sources: farm events, Blender logs, nvidia-smi samples."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.defs.render.blender_log import parse_file, parse_log_name
-from pipelines.lib.loading import Column, RowRule, SourceSpec
+from pipelines.lib.loading import AlreadyLoaded, Column, RowRule, SourceSpec
 
 _FRAME_EVENTS = "('frame_started', 'frame_finished', 'frame_failed')"
 
@@ -33,9 +33,8 @@ RENDER_EVENTS = SourceSpec(
     ),
     rules=(
         # Events arrive in several files and may be resent: an event_id is loaded once.
-        RowRule(
-            "event_id IN (SELECT event_id FROM lake.raw.render_events)",
-            "'duplicate event_id ''' || event_id || ''': already loaded from an earlier file'",
+        AlreadyLoaded(
+            ("event_id",), "'duplicate event_id ''' || event_id || ''': already loaded from an earlier file'"
         ),
         RowRule(
             f"event_type IN {_FRAME_EVENTS} AND frame IS NULL",
@@ -73,7 +72,7 @@ GPU_METRICS = SourceSpec(
         Column("temperature_gpu_c", "measure", aliases=("temperature.gpu",)),
         Column("sm_clock_mhz", "measure", aliases=("clocks.current.sm", "clocks.sm")),
     ),
-    derived=(("worker", "CASE WHEN contains(_file_name, '__') THEN split_part(_file_name, '__', 1) END"),),
+    derived={"worker": "CASE WHEN contains(_file_name, '__') THEN split_part(_file_name, '__', 1) END"},
     rules=(RowRule("worker IS NULL", "'the file name does not name the worker (<worker>__<anything>.csv)'"),),
     no_header_reason=(
         "no header line: nvidia-smi output made with `noheader` cannot be read unambiguously "
@@ -134,5 +133,3 @@ RENDER_LOGS = SourceSpec(
     ),
     record_reader=_frames,
 )
-
-SOURCES = (RENDER_EVENTS, RENDER_LOGS, GPU_METRICS)

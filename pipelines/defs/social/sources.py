@@ -1,4 +1,4 @@
-"""The audience landing sources (CONTRACTS.md §4): YouTube and Reddit API responses, links to films.
+"""The audience landing sources: YouTube and Reddit API responses, links to films.
 
 A response is one JSON document per file, observed at one moment: the envelope's
 `fetched_at`, else the `_<YYYYMMDDTHHMMSSZ>.json` stamp in the file name (the loader's
@@ -8,7 +8,7 @@ JsonDocument reads both). A body that is not the data we asked for (an API error
 
 from __future__ import annotations
 
-from pipelines.lib.loading import Column, JsonDocument, RowRule, SourceSpec
+from pipelines.lib.loading import AlreadyLoaded, Column, JsonDocument, RowRule, SourceSpec
 
 
 def _kind_of(expected: str) -> str:
@@ -46,11 +46,11 @@ YOUTUBE = SourceSpec(
     ),
     document=JsonDocument(
         records="$.items",
-        fields=(
-            ("response_kind", "_body ->> '$.kind'"),
-            ("next_page_token", "_body ->> '$.nextPageToken'"),
-            ("total_results", "_body ->> '$.pageInfo.totalResults'"),
-        ),
+        fields={
+            "response_kind": "_body ->> '$.kind'",
+            "next_page_token": "_body ->> '$.nextPageToken'",
+            "total_results": "_body ->> '$.pageInfo.totalResults'",
+        },
         reject=f"""CASE
             WHEN (_body ->> '$.error') IS NOT NULL THEN 'the API answered with an error, not data: '
                 || concat_ws(' ', _body ->> '$.error.code', _body ->> '$.error.errors[0].reason')
@@ -66,9 +66,8 @@ YOUTUBE = SourceSpec(
             f"|| ' (expected ' || {_YOUTUBE_ITEM_KIND} || ')'",
         ),
         # The same object seen at the same moment is one observation, whichever file brings it.
-        RowRule(
-            "EXISTS (SELECT 1 FROM lake.raw.youtube r "
-            "WHERE r.object_id = _judged.object_id AND r.observed_at = _judged.observed_at)",
+        AlreadyLoaded(
+            ("object_id", "observed_at"),
             "'duplicate observation: ' || object_id || ' at ' || observed_at || ' was already loaded'",
         ),
     ),
@@ -94,7 +93,7 @@ REDDIT = SourceSpec(
     ),
     document=JsonDocument(
         records="$.data.children",
-        fields=(("after", "_body ->> '$.data.after'"),),
+        fields={"after": "_body ->> '$.data.after'"},
         reject=f"""CASE
             WHEN (_body ->> '$.error') IS NOT NULL THEN 'the API answered with an error, not data: '
                 || concat_ws(' ', _body ->> '$.error', _body ->> '$.message', _body ->> '$.reason')
@@ -106,9 +105,8 @@ REDDIT = SourceSpec(
             "child_kind IS DISTINCT FROM 't3'",
             "'a ' || coalesce('''' || child_kind || '''', 'kind-less') || ' child, not a t3 post'",
         ),
-        RowRule(
-            "EXISTS (SELECT 1 FROM lake.raw.reddit r "
-            "WHERE r.post_id = _judged.post_id AND r.observed_at = _judged.observed_at)",
+        AlreadyLoaded(
+            ("post_id", "observed_at"),
             "'duplicate observation: post ' || post_id || ' at ' || observed_at || ' was already loaded'",
         ),
     ),
@@ -124,14 +122,12 @@ SOCIAL_LINKS = SourceSpec(
         Column("film_id", required=True),
         Column("role"),
     ),
-    derived=(("platform", "lower(platform)"), ("role", "lower(role)")),
+    derived={"platform": "lower(platform)", "role": "lower(role)"},
     depends_on=("films",),
     rules=(
         RowRule(
-            "film_id IS NOT NULL AND film_id NOT IN (SELECT film_id FROM lake.raw.films)",
+            "film_id IS NOT NULL AND film_id NOT IN (SELECT film_id FROM raw.films)",
             "'unknown film: no film_id ''' || film_id || ''' in the films catalog'",
         ),
     ),
 )
-
-SOURCES = (YOUTUBE, REDDIT, SOCIAL_LINKS)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pipelines.demo_data import write_atomic
+from pipelines.sample_data import land
 
 FIRST_DAY = date(2026, 5, 25)
 DAYS = 63
@@ -112,8 +112,8 @@ def seed_social(landing_dir: Path, *, seed: int = 7) -> list[Path]:
     # Collectors upload late and out of order: move a few days to the end.
     late = [f for f in fetches if "20260607" in f[0].name or "20260608" in f[0].name]
     ordered = [f for f in fetches if f not in late] + late
-    written = [write_atomic(path, text) for path, text in ordered]
-    written.append(write_atomic(landing_dir / "social_links" / "links.csv", _links_csv()))
+    written = [land(path, text) for path, text in ordered]
+    written.append(land(landing_dir / "social_links" / "links.csv", _links_csv()))
     return written
 
 

@@ -65,6 +65,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from pipelines.sample_data import land
+
 DEFAULT_TODAY = date(2026, 11, 20)
 
 CHART_COLUMNS = (
@@ -324,7 +326,7 @@ def seed_box_office(landing_dir: Path, *, scale: int = 1, seed: int = 7, today: 
 
     written: list[Path] = []
     for path, text in outputs:
-        write_atomic(path, text)
+        land(path, text)
         written.append(path)
     return written
 
@@ -810,17 +812,3 @@ def _festival_json(films: list[Film]) -> str:
 
 
 # --- writing -----------------------------------------------------------------------------
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write to `<name>.tmp` and rename it: the pipeline ignores .tmp files, so it sees whole files only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        # No fsync: this is demo data; the rename alone keeps readers from seeing a partial file.
-        temporary.write_text(text, encoding="utf-8", newline="")
-        temporary.replace(path)  # os.replace: atomic within one file system
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipelines.demo_data import write_atomic
+from pipelines.sample_data import land
 
 WEEK_START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
@@ -156,7 +156,7 @@ def _write_events(folder: Path, events: list[dict[str, object]], rng: random.Ran
     parts = [shuffled[:third], shuffled[third : 2 * third], shuffled[2 * third :]]
     parts[2] += rng.sample(parts[0], k=max(1, len(parts[0]) // 100))  # resent events: loaded once
     return [
-        write_atomic(folder / f"farm_events_part{i}.jsonl", "".join(json.dumps(e) + "\n" for e in part))
+        land(folder / f"farm_events_part{i}.jsonl", "".join(json.dumps(e) + "\n" for e in part))
         for i, part in enumerate(parts, 1)
     ]
 
@@ -200,8 +200,8 @@ def _write_logs(folder: Path) -> list[Path]:
     killed += _frame_lines(1, 91.2, 256, saved=True, path="/mnt/renders/level-zero/sh200/0005.png")
     killed += _frame_lines(2, 97.0, 256, saved=False, path="")  # the job was killed here
     return [
-        write_atomic(folder / "level-zero-2026__sh200__rtx-node-02__lz-blender-01.log", "\n".join(clean) + "\n"),
-        write_atomic(folder / "level-zero-2026__sh200__rtx-node-03__lz-blender-02.log", "\n".join(killed) + "\n"),
+        land(folder / "level-zero-2026__sh200__rtx-node-02__lz-blender-01.log", "\n".join(clean) + "\n"),
+        land(folder / "level-zero-2026__sh200__rtx-node-03__lz-blender-02.log", "\n".join(killed) + "\n"),
     ]
 
 
@@ -225,7 +225,7 @@ def _write_gpu_metrics(folder: Path, busy: dict[str, list[datetime]], rng: rando
             else:
                 rows.append(f"{power}, {util}, {stamp}, {memory}, {name}, 0")
             ts += timedelta(minutes=5)
-        written.append(write_atomic(folder / f"{worker}__{start:%Y-%m-%d}.csv", "\n".join(rows) + "\n"))
+        written.append(land(folder / f"{worker}__{start:%Y-%m-%d}.csv", "\n".join(rows) + "\n"))
     return written
 
 

@@ -1,4 +1,4 @@
-"""The ingestion asset every landing source gets: pending files -> raw + quarantine, checked."""
+"""The `raw/<source>` asset every landing source gets, derived from its spec: waiting files -> raw + quarantine."""
 # No `from __future__ import annotations` in asset modules: Dagster reads the context type hints.
 
 from collections.abc import Iterator
@@ -6,9 +6,8 @@ from typing import Any
 
 import dagster as dg
 
-from pipelines.lib import landing
-from pipelines.lib.loading import LoadReport, SourceSpec, load_batch
-from pipelines.lib.resources import LAKE_WRITERS_POOL, LakehouseResource
+from pipelines.defs.resources import LAKE_WRITERS_POOL, LakehouseResource
+from pipelines.lib.loading import LoadReport, SourceSpec, load_pending
 
 QUALITY_CHECK = "quality_suite"
 
@@ -17,7 +16,8 @@ def raw_key(spec: SourceSpec) -> dg.AssetKey:
     return dg.AssetKey(["raw", spec.name])
 
 
-def ingest_asset(spec: SourceSpec, *, group: str) -> dg.AssetsDefinition:
+def raw_asset(spec: SourceSpec, *, group: str) -> dg.AssetsDefinition:
+    """Loading `landing/<source>/` into `raw.<source>`, with the source's suite as a blocking check."""
     key = raw_key(spec)
     check = dg.AssetCheckSpec(
         QUALITY_CHECK,
@@ -33,22 +33,18 @@ def ingest_asset(spec: SourceSpec, *, group: str) -> dg.AssetsDefinition:
         check_specs=[check],
         pool=LAKE_WRITERS_POOL,
         kinds={"duckdb"},
-        description=f"Pending files of landing/{spec.name}/ loaded into raw.{spec.name}; bad rows to quarantine.",
+        description=f"Waiting files of landing/{spec.name}/ loaded into raw.{spec.name}; bad rows to quarantine.",
     )
-    def _ingest(
-        context: dg.AssetExecutionContext, lakehouse: LakehouseResource
-    ) -> Iterator[dg.MaterializeResult[None]]:
-        settings = lakehouse.settings()
-        files = landing.pending_files(settings.landing(spec.name))
+    def _load(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -> Iterator[dg.MaterializeResult[None]]:
         con = lakehouse.connect()
         try:
-            report = load_batch(con, spec, files, run_id=context.run_id)
+            report = load_pending(con, spec, lakehouse.settings().landing(spec.name), run_id=context.run_id)
         finally:
             con.close()
         _log(context, report)
         yield dg.MaterializeResult(metadata=_metadata(report), check_results=[_check_result(report)])
 
-    return _ingest
+    return _load
 
 
 # Files named one by one in a step's log; the rest are counted (every file is in meta.loads).
@@ -57,7 +53,7 @@ FILES_LOGGED = 50
 
 def _log(context: dg.AssetExecutionContext, report: LoadReport) -> None:
     """One log event per kind of news, however many files: each event is a row the run's
-    Dagster instance writes (1,000 events cost 3 s), and meta.loads keeps every file anyway."""
+    Dagster instance writes, and meta.loads keeps every file anyway."""
     lines = [
         f"{outcome.file.name}: {outcome.status}, {outcome.rows_loaded} rows loaded, "
         f"{outcome.rows_quarantined} quarantined{' - ' + outcome.detail if outcome.detail else ''}"

@@ -1,0 +1,116 @@
+"""CSV files, by DuckDB's CSV reader: every value as text, each record with its line."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from pipelines.lib.landing import LandedFile
+from pipelines.lib.loading.readers.base import FileReader, FileRejected, numbered_lines
+from pipelines.lib.loading.spec import SourceSpec
+from pipelines.lib.loading.sql import identifier, literal
+
+# Large read buffers make long files faster to read; bigger ones gain nothing more, and
+# small files lose nothing (bench/README.md has the figures).
+BUFFER_SIZE = 16 << 20
+
+
+def header_key(name: str) -> str:
+    """`" utilization.gpu [%]"` -> `"utilization.gpu"`: case, spaces and a unit suffix do not matter."""
+    return re.sub(r"\s*\[[^\]]*\]$", "", name.strip()).strip().lower()
+
+
+def match_header(spec: SourceSpec, header: list[str]) -> dict[str, str]:
+    """Spec column name -> the file's header name, by name or alias, in any order."""
+    by_key = {header_key(h): h for h in header}
+    found = {}
+    for column in spec.columns:
+        for candidate in (column.name, *column.aliases):
+            if candidate.lower() in by_key:
+                found[column.name] = by_key[candidate.lower()]
+                break
+    return found
+
+
+class CsvReader(FileReader):
+    """A header line naming the columns (by name or alias, in any order), then one record per line.
+
+    A record DuckDB cannot split into the header's columns stays a row of its own, with its
+    text and why (`store_rejects`); the line of every record is its line in the file
+    (header = line 1), blank lines and quoted values spanning lines included.
+    """
+
+    def read_file(self, file: LandedFile, table: str) -> None:
+        con = self.con
+        path = literal(str(file.path))
+        csv, rejects = f"{table}_csv", f"{table}_rejects"
+        options = (
+            "header = true, all_varchar = true, ignore_errors = true, store_rejects = true, "
+            f"buffer_size = {BUFFER_SIZE}"
+        )
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {csv} AS SELECT * FROM read_csv({path}, {options}, "
+                f"rejects_table = '{rejects}', rejects_scan = '{table}_scans')"
+            )
+        except duckdb.Error as error:
+            raise FileRejected(f"not readable as CSV: {str(error).splitlines()[0]}") from error
+        header = [row[0] for row in con.execute(f"DESCRIBE {csv}").fetchall()]
+        found = match_header(self.spec, header)
+        if not found:
+            raise FileRejected(f"{self.spec.no_header_reason} (first line: {', '.join(header)[:200]})")
+        missing = [c for c in self.spec.required if c not in found]
+        if missing:
+            raise FileRejected(
+                f"the header lacks required column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})"
+            )
+        cols = ", ".join(
+            f"{identifier(found[c.name])} AS {identifier(c.name)}"
+            if c.name in found
+            else f"NULL::VARCHAR AS {identifier(c.name)}"
+            for c in self.spec.columns
+        )
+        counts = con.execute(
+            f"SELECT (SELECT count(*) FROM {csv}), (SELECT count(DISTINCT line) FROM {rejects})"
+        ).fetchone()
+        accepted, rejected = counts if counts else (0, 0)
+        lines = self._record_lines(file, path, rejects, accepted, rejected)
+        if lines is None:
+            # A table keeps the reader's (file) order, so rowid + 2 is the line: header = line 1.
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 2 AS _row_number, {cols}, "
+                f"NULL::VARCHAR AS _raw, NULL::VARCHAR AS _parse_error FROM {csv}"
+            )
+            return
+        # The k-th accepted record is on the k-th of those lines.
+        nulls = ", ".join(f"NULL AS {identifier(c.name)}" for c in self.spec.columns)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {table} AS "
+            f"SELECT lines.line AS _row_number, {cols}, NULL::VARCHAR AS _raw, NULL::VARCHAR AS _parse_error "
+            f"FROM {csv} JOIN (SELECT row_number() OVER (ORDER BY line) - 1 AS _k, line FROM ({lines})) lines "
+            f"ON lines._k = {csv}.rowid "
+            f"UNION ALL SELECT DISTINCT ON (line) line, {nulls}, csv_line, "
+            "'the line could not be split into the header''s columns (' || error_message || ')' "
+            f"FROM {rejects}"
+        )
+
+    def _record_lines(self, file: LandedFile, path: str, rejects: str, accepted: int, rejected: int) -> str | None:
+        """SQL for the lines holding the accepted records, in order; None when they are simply lines 2, 3, ...
+
+        DuckDB skips blank lines and reports rejected records by their line, so when the file
+        has more lines than header + records, the records are matched to its non-blank lines.
+        """
+        # Each record on a line of its own, those DuckDB rejected left out.
+        one_per_line = (
+            f"SELECT range AS line FROM range(2, {accepted + rejected + 2}) EXCEPT SELECT line FROM {rejects}"
+        )
+        if file.lines == 1 + accepted + rejected:
+            return one_per_line if rejected else None
+        nonblank = (
+            f"SELECT line FROM ({numbered_lines(path)}) "
+            f"WHERE line >= 2 AND coalesce(rtrim(text, chr(13)), '') <> '' EXCEPT SELECT line FROM {rejects}"
+        )
+        found = self.con.execute(f"SELECT count(*) FROM ({nonblank})").fetchone()
+        # Quoted values spanning lines: then records are numbered as if each were one line.
+        return nonblank if found and found[0] == accepted else one_per_line
