@@ -111,7 +111,7 @@ def test_second_run_with_nothing_new_loads_nothing(home: Path, land: Land) -> No
     land("films", "films_again.csv", FILMS_CSV)  # same bytes, new name
     second = run_once()
     assert second.published
-    assert [(load[1], load[2]) for load in second.loads] == [("films_again.csv", "duplicate")]
+    assert [(load.file_name, load.status) for load in second.loads] == [("films_again.csv", "duplicate")]
     assert _mart("SELECT count(*) AS n FROM lake.raw.films") == [{"n": 2}]
     assert _mart("SELECT max(publish_id) AS n FROM meta.publishes") == [{"n": 2}]
     # Time travel: publish 1 is still queryable as it was.

@@ -54,10 +54,10 @@ class Lake:
         return landing.deliver(self.settings.landing(source), name, data)
 
     def load(self, spec: loading.SourceSpec, *files: tuple[str, bytes | str]) -> loading.LoadReport:
-        """Deliver `files` (name, content) into landing/<source>/ and load everything pending, as one batch."""
+        """Deliver `files` (name, content) into landing/<source>/ and load everything waiting, as one batch."""
         for name, content in files:
             self.deliver(spec.name, name, content)
-        return loading.load_batch(self.con, spec, landing.pending_files(self.settings.landing(spec.name)))
+        return loading.load_pending(self.con, spec, self.settings.landing(spec.name))
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         relation = self.con.execute(sql, list(params))

@@ -1,4 +1,4 @@
-"""The `backlot` command in-process: exit codes and output (CONTRACTS.md §1)."""
+"""The `backlot` command in-process: exit codes and output."""
 
 from __future__ import annotations
 
@@ -53,6 +53,19 @@ def test_ingest_copies_the_file_into_the_source_landing_folder(
     assert [p.name for p in landed.parent.iterdir()] == ["catalog.csv"]  # no temp file left
     assert str(landed) in capsys.readouterr().out
     assert file.exists()  # copied, not moved
+
+
+def test_ingest_of_a_name_already_waiting_keeps_both_contents(lake: Any, tmp_path: Path) -> None:
+    file = tmp_path / "catalog.csv"
+    file.write_bytes(b"film_id,title,release_date,production_budget_usd\na-2026,A,2026-01-01,100\n")
+    assert cli.main(["ingest", "films", str(file)]) == 0
+    file.write_bytes(b"film_id,title,release_date,production_budget_usd\nb-2026,B,2026-01-01,200\n")
+    assert cli.main(["ingest", "films", str(file)]) == 0
+
+    report = lake.load(FILMS)
+
+    assert [outcome.status for outcome in report.files] == ["loaded", "loaded"]
+    assert lake.rows("SELECT film_id FROM raw.films ORDER BY film_id") == [{"film_id": "a-2026"}, {"film_id": "b-2026"}]
 
 
 def test_ingest_into_an_unknown_source_exits_2_and_lands_nothing(

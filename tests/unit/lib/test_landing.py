@@ -1,4 +1,4 @@
-"""The landing zone: what counts as a pending file, atomic delivery, archiving (CONTRACTS.md §2)."""
+"""The landing zone: what is waiting, atomic delivery that never overwrites, claims, archiving."""
 
 from __future__ import annotations
 
@@ -11,33 +11,39 @@ import pytest
 from pipelines.lib import landing
 
 
-def test_pending_files_skip_temp_partial_hidden_files_and_folders(tmp_path: Path) -> None:
+def _names(paths: list[Path]) -> list[str]:
+    return [p.name for p in paths]
+
+
+def test_waiting_files_skip_temp_partial_hidden_files_and_folders(tmp_path: Path) -> None:
     for name in ("films.csv", "films.csv.tmp", "films.csv.part", ".films.csv", ".DS_Store", "update.jsonl"):
         (tmp_path / name).write_text("title\n")
     (tmp_path / landing.ARCHIVE).mkdir()
     (tmp_path / landing.ARCHIVE / "old.csv").write_text("title\n")
     (tmp_path / "subfolder").mkdir()
 
-    assert sorted(f.name for f in landing.pending_files(tmp_path)) == ["films.csv", "update.jsonl"]
+    assert sorted(_names(landing.waiting_paths(tmp_path))) == ["films.csv", "update.jsonl"]
 
 
-def test_pending_files_carry_content_hash_and_size_oldest_first(tmp_path: Path) -> None:
+def test_claimed_files_carry_content_hash_and_size_oldest_first(tmp_path: Path) -> None:
     contents = {"b_newest.csv": b"3\n", "a_middle.csv": b"22\n", "c_oldest.csv": b"111\n"}
     for age, (name, content) in enumerate(contents.items()):
         path = tmp_path / name
         path.write_bytes(content)
         os.utime(path, ns=(1_700_000_000_000_000_000 - age * 10**9,) * 2)
 
-    files = landing.pending_files(tmp_path)
+    with landing.claim(tmp_path) as claimed:
+        files = claimed.files
 
     assert [f.name for f in files] == ["c_oldest.csv", "a_middle.csv", "b_newest.csv"]
     for file in files:
         assert file.sha256 == hashlib.sha256(contents[file.name]).hexdigest()
         assert file.size == len(contents[file.name])
+        assert file.path.parent.parent == tmp_path / landing.QUEUE  # read from the claim's own folder
 
 
-def test_a_missing_source_folder_has_nothing_pending(tmp_path: Path) -> None:
-    assert landing.pending_files(tmp_path / "never_created") == []
+def test_a_missing_source_folder_has_nothing_waiting(tmp_path: Path) -> None:
+    assert landing.waiting_paths(tmp_path / "never_created") == []
 
 
 def test_deliver_returns_the_final_path_and_leaves_no_temporary_file(tmp_path: Path) -> None:
@@ -50,7 +56,7 @@ def test_deliver_returns_the_final_path_and_leaves_no_temporary_file(tmp_path: P
     assert [p.name for p in source_dir.iterdir()] == ["films.csv"]
 
 
-def test_deliver_copies_a_file_and_replaces_an_older_delivery_of_the_same_name(tmp_path: Path) -> None:
+def test_a_second_delivery_under_a_waiting_name_never_replaces_the_first(tmp_path: Path) -> None:
     source_dir = tmp_path / "films"
     original = tmp_path / "catalog.csv"
     original.write_bytes(b"title\nfirst\n")
@@ -60,7 +66,9 @@ def test_deliver_copies_a_file_and_replaces_an_older_delivery_of_the_same_name(t
     target = landing.deliver(source_dir, "catalog.csv", original)
 
     assert target.read_bytes() == b"title\ncorrected\n"
-    assert [p.name for p in source_dir.iterdir()] == ["catalog.csv"]
+    waiting = landing.waiting_paths(source_dir)
+    assert _names(waiting) == ["catalog.csv", "catalog.csv"]
+    assert [p.read_bytes() for p in waiting] == [b"title\nfirst\n", b"title\ncorrected\n"]  # oldest first
 
 
 def test_a_failed_delivery_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -72,20 +80,48 @@ def test_a_failed_delivery_leaves_nothing_behind(tmp_path: Path) -> None:
     assert list(source_dir.iterdir()) == []
 
 
-def test_archive_keeps_every_version_of_a_name_by_content(tmp_path: Path) -> None:
-    first = landing.deliver(tmp_path, "catalog.csv", b"v1\n")
-    [pending] = landing.pending_files(tmp_path)
-    archived_first = landing.archive(pending)
-    landing.deliver(tmp_path, "catalog.csv", b"v2\n")
-    [pending] = landing.pending_files(tmp_path)
-    archived_second = landing.archive(pending)
+def test_a_delivery_during_a_claim_is_left_for_the_next_one(tmp_path: Path) -> None:
+    landing.deliver(tmp_path, "today.csv", b"v1\n")
+    with landing.claim(tmp_path) as claimed:
+        landing.deliver(tmp_path, "today.csv", b"v2\n")  # the collector rewrites today's file mid-batch
+        assert [f.path.read_bytes() for f in claimed.files] == [b"v1\n"]  # the bytes it hashed
+        claimed.archive()
 
-    assert not first.exists()
-    assert landing.pending_files(tmp_path) == []
-    assert archived_first.parent == archived_second.parent == tmp_path / landing.ARCHIVE
+    with landing.claim(tmp_path) as claimed:
+        assert [f.path.read_bytes() for f in claimed.files] == [b"v2\n"]
+
+
+def test_files_stay_queued_until_a_batch_archives_them(tmp_path: Path) -> None:
+    landing.deliver(tmp_path, "a.csv", b"a\n")
+    with landing.claim(tmp_path) as claimed:
+        assert _names([f.path for f in claimed.files]) == ["a.csv"]  # not archived: e.g. its check failed
+
+    assert _names(landing.waiting_paths(tmp_path)) == ["a.csv"]
+    landing.deliver(tmp_path, "b.csv", b"b\n")
+    with landing.claim(tmp_path) as claimed:
+        assert _names([f.path for f in claimed.files]) == ["a.csv", "b.csv"]
+        claimed.archive()
+    assert landing.waiting_paths(tmp_path) == []
+    assert not any((tmp_path / landing.QUEUE).iterdir())
+
+
+def test_archive_keeps_every_version_of_a_name_by_content(tmp_path: Path) -> None:
+    for content in (b"v1\n", b"v2\n"):
+        landing.deliver(tmp_path, "catalog.csv", content)
+        with landing.claim(tmp_path) as claimed:
+            claimed.archive()
+
+    assert landing.waiting_paths(tmp_path) == []
+    archived = sorted((tmp_path / landing.ARCHIVE).iterdir(), key=lambda p: p.stat().st_mtime_ns)
     digest = hashlib.sha256(b"v1\n").hexdigest()
-    assert archived_first.name == f"{digest[:16]}__catalog.csv"
-    assert (archived_first.read_bytes(), archived_second.read_bytes()) == (b"v1\n", b"v2\n")
+    assert archived[0].name == f"{digest[:16]}__catalog.csv"
+    assert [p.read_bytes() for p in archived] == [b"v1\n", b"v2\n"]
+
+
+def _scanned(tmp_path: Path, name: str, content: bytes) -> landing.LandedFile:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return landing.scan(path)
 
 
 def test_lines_are_counted_as_a_reader_numbers_them(tmp_path: Path) -> None:
@@ -95,9 +131,7 @@ def test_lines_are_counted_as_a_reader_numbers_them(tmp_path: Path) -> None:
         ("c.csv", b"h\r\n1\r\n", 2),
         ("d.csv", b"h\n1\n", 2),
     ]:
-        (tmp_path / name).write_bytes(content)
-        (file,) = [f for f in landing.pending_files(tmp_path) if f.name == name]
-        assert file.lines == lines, name
+        assert _scanned(tmp_path, name, content).lines == lines, name
 
 
 def test_the_longest_line_is_bounded_from_above_within_a_chunk(tmp_path: Path) -> None:
@@ -109,14 +143,11 @@ def test_the_longest_line_is_bounded_from_above_within_a_chunk(tmp_path: Path) -
         ("no-final-newline.jsonl", [b"a", b"x" * (2 * chunk)]),
     ]:
         content = b"\n".join(lines) + (b"" if name.startswith("no-final") else b"\n")
-        (tmp_path / name).write_bytes(content)
-        (file,) = [f for f in landing.pending_files(tmp_path) if f.name == name]
+        file = _scanned(tmp_path, name, content)
         longest = max(map(len, lines))
         assert longest <= file.longest_line <= max(longest, chunk), name
 
 
 @pytest.mark.parametrize(("byte", "odd"), [(b"\r", True), (b"\x0b", True), (b"\x0c", True), (b"\t", False)])
 def test_carriage_returns_and_vertical_whitespace_are_noticed(tmp_path: Path, byte: bytes, odd: bool) -> None:
-    (tmp_path / "f.jsonl").write_bytes(b"{}\n" * 100_000 + byte + b"{}\n")
-    (file,) = landing.pending_files(tmp_path)
-    assert file.odd_whitespace is odd
+    assert _scanned(tmp_path, "f.jsonl", b"{}\n" * 100_000 + byte + b"{}\n").odd_whitespace is odd

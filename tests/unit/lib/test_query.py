@@ -1,4 +1,4 @@
-"""Read-only analyst access: rendering, the published marts, --as-of, status (CONTRACTS.md §1, §3)."""
+"""Read-only analyst access: rendering, the published marts, --as-of, status."""
 
 from __future__ import annotations
 
@@ -104,7 +104,13 @@ def test_status_counts_files_and_rows_per_source(lake: Any) -> None:
 
 def test_status_lists_a_check_until_its_latest_run_passes(lake: Any) -> None:
     failed = SuiteResult(
-        "audit.league", False, 3, 1, 10, 10, failures=["expect_x(column=roi): 2 rows (DuckDB, all rows)"]
+        "audit.league",
+        success=False,
+        evaluated=3,
+        failed=1,
+        rows_checked=10,
+        rows_validated_by_gx=10,
+        failures=["expect_x(column=roi): 2 rows (DuckDB, all rows)"],
     )
     quality.record(lake.con, "audit.league", failed, "run-1")
 
@@ -112,7 +118,8 @@ def test_status_lists_a_check_until_its_latest_run_passes(lake: Any) -> None:
     assert (check["target"], check["details"]) == ("audit.league", "expect_x(column=roi): 2 rows (DuckDB, all rows)")
     assert "audit.league: expect_x(column=roi): 2 rows" in query.render_status(query.status())
 
-    quality.record(lake.con, "audit.league", SuiteResult("audit.league", True, 3, 0, 10, 10), "run-2")
+    passed = SuiteResult("audit.league", success=True, evaluated=3, failed=0, rows_checked=10, rows_validated_by_gx=10)
+    quality.record(lake.con, "audit.league", passed, "run-2")
     assert query.status()["failing_checks"] == []
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.demo_render import seed_render
-from pipelines.lib import landing, loading
+from pipelines.lib import loading
+from pipelines.sample_data.render import seed_render
 from pipelines.sources import SOURCES
 from tests.unit.conftest import Lake
 
@@ -19,7 +19,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
 def test_the_week_loads_with_only_the_resent_events_quarantined(lake: Lake) -> None:
     seed_render(lake.settings.landing_dir)
     reports = {
-        name: loading.load_batch(lake.con, SOURCES[name], landing.pending_files(lake.settings.landing(name)))
+        name: loading.load_pending(lake.con, SOURCES[name], lake.settings.landing(name))
         for name in ("render_events", "render_logs", "gpu_metrics")
     }
     assert all(r.committed for r in reports.values())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.demo_data import seed_box_office
+from pipelines.sample_data.box_office import seed_box_office
 
 BOX_OFFICE_COLUMNS = {
     "date",

@@ -1,4 +1,4 @@
-"""Loading landed files into raw and quarantine (CONTRACTS.md §2-4), on a real DuckLake."""
+"""Loading landed files into raw and quarantine, one batch at a time, on a real DuckLake."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from pipelines.defs.box_office.sources import BOX_OFFICE_DAILY, FILMS
 from pipelines.lib import landing, loading, quality
 from pipelines.lib.loading import LoadReport, SourceSpec
+from pipelines.lib.loading.readers import json_lines
+from pipelines.lib.loading.readers.json_lines import JsonLinesReader
 
 DAILY_HEADER = "date,title,gross_usd,theaters,film_id,rank,territory,is_estimate,reported_at\n"
 FILMS_HEADER = "film_id,title,release_date,production_budget_usd,production_model\n"
@@ -359,7 +361,7 @@ def test_json_lines_read_fast_only_where_that_is_line_by_line_reading(
 ) -> None:
     """Whether or not DuckDB's JSON reader takes the file, every row loads or is quarantined as line by line."""
     taken: list[bool] = []
-    read_fast = loading._Reader._read_json_lines_fast
+    read_fast = JsonLinesReader._read_fast
 
     def spy(reader: Any, file: Any, table: str) -> bool:
         taken.append(read_fast(reader, file, table))
@@ -374,11 +376,11 @@ def test_json_lines_read_fast_only_where_that_is_line_by_line_reading(
         ).fetchall()
         return raw, quarantined
 
-    monkeypatch.setattr(loading._Reader, "_read_json_lines_fast", spy)
+    monkeypatch.setattr(JsonLinesReader, "_read_fast", spy)
     lake.load(_NESTED_FILMS, ("films.jsonl", content))
     fast_outcome = outcome()
     lake.con.execute("DELETE FROM raw.films; DELETE FROM quarantine.films; DELETE FROM meta.loads")
-    monkeypatch.setattr(loading, "JSON_LINES_FAST_MAX_LINE", 0)  # every file line by line
+    monkeypatch.setattr(json_lines, "FAST_MAX_LINE", 0)  # every file line by line
     lake.load(_NESTED_FILMS, ("films.jsonl", content))
 
     assert taken == [fast, False]
@@ -585,7 +587,7 @@ def test_the_same_content_under_a_new_name_is_a_duplicate_and_is_not_loaded_agai
         {"file_name": "monday.csv", "status": "loaded"},
         {"file_name": "monday_copy.csv", "status": "duplicate"},
     ]
-    assert landing.pending_files(lake.settings.landing("films")) == []  # it is not offered again either
+    assert landing.waiting_paths(lake.settings.landing("films")) == []  # it is not offered again either
 
 
 def test_the_same_content_twice_in_one_batch_is_loaded_once(lake: Any) -> None:
@@ -657,12 +659,42 @@ def test_films_are_accepted_as_csv_json_array_and_json_lines(lake: Any, name: st
 # --- bookkeeping ----------------------------------------------------------------------------
 
 
+def test_a_file_rewritten_under_the_same_name_during_a_load_is_loaded_too(lake: Any) -> None:
+    """A collector rewrites `today.csv` while a batch reads it: that batch loads what it hashed, the next the rest."""
+    first = FILMS_HEADER + "a-2026,A,2026-01-01,100,\n"
+    second = FILMS_HEADER + "b-2026,B,2026-01-01,200,\n"
+    rewritten: list[Any] = []
+
+    def read_while_the_collector_rewrites(path: Any) -> Any:
+        if not rewritten:
+            rewritten.append(lake.deliver("films", "today.csv", second))
+        header, *rows = path.read_text().splitlines()
+        for line, row in enumerate(rows, start=2):
+            yield {"_row_number": line, **dict(zip(header.split(","), row.split(","), strict=True))}
+
+    lake.deliver("films", "today.csv", first)
+    reading = dataclasses.replace(FILMS, record_reader=read_while_the_collector_rewrites)
+    during = loading.load_pending(lake.con, reading, lake.settings.landing("films"))
+    after = lake.load(FILMS)
+
+    assert rewritten
+    assert _single(during) == _single(after) == ("loaded", 1, 0)
+    assert lake.rows("SELECT film_id, _file_name FROM raw.films ORDER BY film_id") == [
+        {"film_id": "a-2026", "_file_name": "today.csv"},
+        {"film_id": "b-2026", "_file_name": "today.csv"},
+    ]
+    loads = lake.rows("SELECT file_sha256, status FROM meta.loads ORDER BY loaded_at")
+    assert [load["status"] for load in loads] == ["loaded", "loaded"]
+    assert [load["file_sha256"] for load in loads] == [f.file.sha256 for f in (*during.files, *after.files)]
+    assert landing.waiting_paths(lake.settings.landing("films")) == []
+
+
 def test_loaded_files_are_archived_byte_for_byte_and_no_longer_pending(lake: Any) -> None:
     content = (FILMS_HEADER + "a-2026,A,2026-01-01,100,\n").encode()
     report = lake.load(FILMS, ("films.csv", content))
 
     source_dir = lake.settings.landing("films")
-    assert landing.pending_files(source_dir) == []
+    assert landing.waiting_paths(source_dir) == []
     [archived] = (source_dir / landing.ARCHIVE).iterdir()
     assert archived.name == f"{report.files[0].file.sha256[:16]}__films.csv"
     assert archived.read_bytes() == content
@@ -687,12 +719,15 @@ def test_every_load_records_its_lineage_and_quality_result(lake: Any) -> None:
 
 
 def test_rows_are_not_judged_without_the_catalog_they_are_checked_against(lake: Any) -> None:
-    lake.deliver("box_office_daily", "daily.csv", "date,title,gross_usd,theaters\n2026-07-10,Level Zero,100,10\n")
-    pending = landing.pending_files(lake.settings.landing("box_office_daily"))
+    content = b"date,title,gross_usd,theaters\n2026-07-10,Level Zero,100,10\n"
+    lake.deliver("box_office_daily", "daily.csv", content)
+    source_dir = lake.settings.landing("box_office_daily")
     with pytest.raises(LookupError, match=r"raw\.films, which does not exist yet: load it first"):
-        loading.load_batch(lake.con, BOX_OFFICE_DAILY, pending)
-    # Nothing was quarantined as an unknown film; the file waits for the next run.
-    assert landing.pending_files(lake.settings.landing("box_office_daily")) == pending
+        loading.load_pending(lake.con, BOX_OFFICE_DAILY, source_dir)
+    # Nothing was quarantined as an unknown film; the file waits (queued) for the next run.
+    [waiting] = landing.waiting_paths(source_dir)
+    assert (waiting.name, waiting.read_bytes()) == ("daily.csv", content)
+    assert lake.scalar("SELECT count(*) FROM meta.loads") == 0
 
 
 def test_a_json_path_is_a_path_of_object_keys_checked_where_the_column_is_defined() -> None:

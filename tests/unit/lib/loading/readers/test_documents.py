@@ -9,7 +9,8 @@ import pytest
 
 from pipelines.defs.social.sources import REDDIT, YOUTUBE
 from pipelines.lib import loading
-from pipelines.lib.loading import SourceSpec
+from pipelines.lib.loading import SourceSpec, readers
+from pipelines.lib.loading.readers.documents import DocumentReader, document_columns
 
 STAMPED = "videos_20260601T120000Z.json"
 VIDEO = {
@@ -110,23 +111,24 @@ def test_responses_read_by_the_json_reader_only_where_that_is_reading_their_text
 ) -> None:
     spec, files, expected = CASES[case]
     taken: list[str] = []
-    read_fast, read_as_text = loading._Reader._read_documents_fast, loading._Reader.read_batch_as_text
+    read_fast, read_batch = DocumentReader._read_documents_fast, readers.read_batch
 
     def spy(reader: Any, *args: Any) -> Any:
         rejected = read_fast(reader, *args)
         taken.append(JSON if rejected is not None else TEXT)
         return rejected
 
-    def spy_retry(reader: Any, *args: Any) -> Any:
-        taken.append(TEXT)
-        return read_as_text(reader, *args)
+    def spy_retry(*args: Any, as_text: bool = False) -> Any:
+        if as_text:  # judging what the JSON reader gave failed: the batch is read again as text
+            taken.append(TEXT)
+        return read_batch(*args, as_text=as_text)
 
-    monkeypatch.setattr(loading._Reader, "_read_documents_fast", spy)
-    monkeypatch.setattr(loading._Reader, "read_batch_as_text", spy_retry)
+    monkeypatch.setattr(DocumentReader, "_read_documents_fast", spy)
+    monkeypatch.setattr(readers, "read_batch", spy_retry)
     lake.load(spec, *files)
     fast_outcome = _outcome(lake, spec)
     lake.con.execute(f"DELETE FROM raw.{spec.name}; DELETE FROM quarantine.{spec.name}; DELETE FROM meta.loads")
-    monkeypatch.setattr(loading._Reader, "_read_documents_fast", lambda reader, *args: None)  # as text
+    monkeypatch.setattr(DocumentReader, "_read_documents_fast", lambda reader, *args: None)  # as text
     lake.load(spec, *files)
 
     assert ", then ".join(taken) == expected
@@ -135,8 +137,8 @@ def test_responses_read_by_the_json_reader_only_where_that_is_reading_their_text
 
 
 def test_a_body_read_other_than_by_paths_is_read_as_text() -> None:
-    document = loading.JsonDocument(records="$.items", fields=(("n", "json_array_length(_body)"),), reject="NULL")
+    document = loading.JsonDocument(records="$.items", fields={"n": "json_array_length(_body)"}, reject="NULL")
     assert document.body_paths is None
-    assert loading._document_columns(document, {"id": "VARCHAR"}) is None
-    reads_records = loading.JsonDocument(records="$.data.items", fields=(("d", "_body ->> '$.data'"),), reject="NULL")
-    assert loading._document_columns(reads_records, {"id": "VARCHAR"}) is None
+    assert document_columns(document, {"id": "VARCHAR"}) is None
+    reads_records = loading.JsonDocument(records="$.data.items", fields={"d": "_body ->> '$.data'"}, reject="NULL")
+    assert document_columns(reads_records, {"id": "VARCHAR"}) is None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.demo_social import seed_social
-from pipelines.lib import landing, loading
+from pipelines.lib import loading
+from pipelines.sample_data.social import seed_social
 from pipelines.sources import SOURCES
 from tests.unit.conftest import Lake
 
@@ -25,7 +25,7 @@ def test_the_weeks_load_with_only_the_deliberate_faults_quarantined(catalog: Lak
     )
     seed_social(catalog.settings.landing_dir)
     reports = {
-        name: loading.load_batch(catalog.con, SOURCES[name], landing.pending_files(catalog.settings.landing(name)))
+        name: loading.load_pending(catalog.con, SOURCES[name], catalog.settings.landing(name))
         for name in ("social_links", "youtube", "reddit")
     }
     assert all(r.committed for r in reports.values())
