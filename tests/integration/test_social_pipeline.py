@@ -141,5 +141,5 @@ def test_snapshots_become_momentum_and_pre_release_views(land: Land, capsys: pyt
         {"film_id": "starfall-legacy-2026", "pre_release_views": 90000, "gross_per_1k_pre_release_views": 50e6 / 90},
     ]
     # The unlinked video is loaded and kept, and listed for an operator.
-    unlinked = _mart("SELECT platform, object_id FROM lake.intermediate.int_social__unlinked_objects")
+    unlinked = _mart("SELECT platform, object_id FROM lake.intermediate.int_social_objects_unlinked")
     assert unlinked == [{"platform": "youtube", "object_id": "Other"}]

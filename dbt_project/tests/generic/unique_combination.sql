@@ -1,7 +1,7 @@
 {#- dbt_utils.unique_combination_of_columns without the package (nothing can be
     downloaded at run time): fails with one row per duplicated key. Keys are first
-    grouped by one 64-bit hash (2-3x faster than grouping ten million keys on the
-    columns); only the rare repeated hashes are then compared column by column, so a
+    grouped by one 64-bit hash (faster than grouping many keys on the columns
+    themselves); only the rare repeated hashes are then compared column by column, so a
     collision can never be reported as a duplicate. -#}
 {% test unique_combination(model, combination) %}
 

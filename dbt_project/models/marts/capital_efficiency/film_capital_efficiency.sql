@@ -11,7 +11,7 @@ films as (
         domestic_gross_usd as catalog_domestic_gross_usd,
         worldwide_gross_usd as catalog_worldwide_gross_usd,
         release_date
-    from {{ ref('stg_box_office__films') }}
+    from {{ ref('int_films_deduplicated') }}
 
 ),
 
@@ -108,7 +108,7 @@ ratios as (
 
 final as (
 
-    -- Column order is the published contract (CONTRACTS.md §5), not the style guide's.
+    -- Column order is the published contract, not the style guide's.
     select
         film_id,
         title,

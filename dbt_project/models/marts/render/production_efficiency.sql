@@ -3,7 +3,7 @@ with
 films as (
 
     select film_id, production_model, production_budget_usd, release_date
-    from {{ ref('stg_box_office__films') }}
+    from {{ ref('int_films_deduplicated') }}
 
 ),
 
@@ -25,7 +25,7 @@ render_costs as (
 last_pre_release_views as (
 
     select observations.film_id, observations.object_id, observations.views
-    from {{ ref('int_social__observations_linked') }} as observations
+    from {{ ref('int_social_observations_linked') }} as observations
     inner join films on observations.film_id = films.film_id
     where observations.platform = 'youtube' and observations.observed_date < films.release_date
     qualify row_number() over (
@@ -47,7 +47,7 @@ pre_release as (
 
 final as (
 
-    -- Column order is the published contract (CONTRACTS.md §5), not the style guide's.
+    -- Column order is the published contract, not the style guide's.
     select
         films.film_id,
         films.production_model,

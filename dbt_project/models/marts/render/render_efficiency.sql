@@ -90,7 +90,7 @@ shot_attempts as (
 
 final as (
 
-    -- Column order is the published contract (CONTRACTS.md §5), not the style guide's.
+    -- Column order is the published contract, not the style guide's.
     select
         shot_attempts.film_id,
         shot_attempts.shot,

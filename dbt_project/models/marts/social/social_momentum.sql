@@ -2,7 +2,7 @@ with
 
 observations as (
 
-    select * from {{ ref('int_social__observations_linked') }}
+    select * from {{ ref('int_social_observations_linked') }}
     where film_id is not null
 
 ),
@@ -11,7 +11,7 @@ channel_observations as (
 
     select links.film_id, channels.*
     from {{ ref('stg_youtube__channels') }} as channels
-    inner join {{ ref('stg_social__links') }} as links
+    inner join {{ ref('int_social_links_deduplicated') }} as links
         on links.platform = 'youtube' and links.object_id = channels.channel_id
 
 ),
@@ -78,7 +78,7 @@ days as (
 
 final as (
 
-    -- The contract's columns first (CONTRACTS.md §5), then coverage and channel growth.
+    -- The contract's columns first, then coverage and channel growth.
     select
         film_id,
         platform,

@@ -6,96 +6,27 @@ source as (
 
 ),
 
-films as (
-
-    select film_id, film_key, title_key, release_date from {{ ref('stg_box_office__films') }}
-
-),
-
--- Which film a title key means on a given day, as date ranges: when several films share
--- the key (a remake), the latest film released on or before the day; before every
--- release, the earliest one (same-day releases: the smallest film_id). Ranges let each
--- row find its film by an equality join, not a window over every (title, day).
-film_periods as (
-
-    select
-        title_key,
-        film_id,
-        release_date as valid_from,
-        coalesce(
-            lead(release_date) over (partition by title_key order by release_date, film_id desc),
-            'infinity'::date
-        ) as valid_until
-    from films
-
-    union all
-
-    select
-        title_key,
-        film_id,
-        '-infinity'::date as valid_from,
-        release_date as valid_until
-    from films
-    qualify row_number() over (partition by title_key order by release_date, film_id) = 1
-
-),
-
--- Rows without a film_id are matched by title; the key is computed once per distinct
--- title. (The source again rather than the CTE: DuckDB would copy a CTE used twice.)
-title_periods as (
-
-    select
-        titles.title,
-        film_periods.film_id,
-        film_periods.valid_from,
-        film_periods.valid_until
-    from (
-        select distinct title from {{ source('raw', 'box_office_daily') }} where film_id is null
-    ) as titles
-    inner join film_periods on {{ title_key('titles.title') }} = film_periods.title_key
-
-),
-
-matched as (
-
-    select
-        source.*,
-        coalesce(source.film_id, title_periods.film_id) as matched_film_id
-    from source
-    -- Comparisons only (no `film_id is null` or null-tolerant bounds): they keep this a
-    -- hash join on the title. The ranges of a title never overlap, so a row matches once;
-    -- rows with a film_id keep it through the coalesce above.
-    left join title_periods
-        on
-            source.title = title_periods.title
-            and source.date >= title_periods.valid_from
-            and source.date < title_periods.valid_until
-
-),
-
+-- Every chart row ever loaded, as loaded: estimates, revisions and re-deliveries all stay.
+-- The film a row without film_id means is found in int_daily_grosses_matched.
 final as (
 
     select
-        matched.matched_film_id as film_id,
-        -- Null only for a film missing from the catalog, which fails the marts' tests.
-        films.film_key,
-        matched.title,
-        matched.distributor,
-        lower(trim(matched.territory)) as territory,
-        matched.gross_usd,
-        matched.theaters,
-        matched.rank,
-        matched.film_id is null as is_matched_by_title,
-        matched.is_estimate,
-        matched.date,
-        matched.reported_at,
-        matched._file_sha256,
-        matched._file_name,
-        matched._row_number,
-        matched._loaded_at
+        film_id,
+        title,
+        distributor,
+        lower(trim(territory)) as territory,
+        gross_usd,
+        theaters,
+        rank,
+        is_estimate,
+        date,
+        reported_at,
+        _file_sha256,
+        _file_name,
+        _row_number,
+        _loaded_at
 
-    from matched
-    left join films on matched.matched_film_id = films.film_id
+    from source
 
 )
 

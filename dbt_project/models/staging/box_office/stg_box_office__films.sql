@@ -6,28 +6,13 @@ source as (
 
 ),
 
--- raw.films is append-only: every catalog file adds a record per film. The newest file's
--- record wins; within one file the last record does. The file hash only makes the
--- choice deterministic when two files were loaded at the same instant.
-newest_records as (
-
-    select * from source
-    qualify row_number() over (
-        partition by film_id
-        order by _loaded_at desc nulls last, _row_number desc, _file_sha256 desc
-    ) = 1
-
-),
-
+-- Every catalog record ever loaded, as loaded: which record of a film wins is decided in
+-- int_films_deduplicated.
 final as (
 
     select
         film_id,
-        -- A dense number for the film: partitioning ten million daily rows by an
-        -- integer sorts 40% faster than by the film_id string.
-        row_number() over (order by film_id) as film_key,
         title,
-        {{ title_key('title') }} as title_key,
         distributor,
         genre,
         production_model,
@@ -35,10 +20,12 @@ final as (
         domestic_gross_usd,
         worldwide_gross_usd,
         release_date,
+        _file_sha256,
         _file_name,
+        _row_number,
         _loaded_at
 
-    from newest_records
+    from source
 
 )
 

@@ -13,10 +13,7 @@ final as (
         -- The farm manager and nvidia-smi may spell a model with other case or spacing.
         {{ gpu_model_key('gpu_model') }} as gpu_model_key,
         usd_per_hour,
-        effective_from,
-        lead(effective_from) over (
-            partition by {{ gpu_model_key('gpu_model') }} order by effective_from
-        ) as effective_until
+        effective_from
 
     from rate_card
 

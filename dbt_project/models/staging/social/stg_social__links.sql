@@ -6,7 +6,9 @@ source as (
 
 ),
 
-normalized as (
+-- Every link row of every delivery, as loaded: which delivery's row wins is decided in
+-- int_social_links_deduplicated.
+final as (
 
     select
         platform,
@@ -16,23 +18,11 @@ normalized as (
         end as object_id,
         film_id,
         role,
-        _loaded_at,
-        _row_number
+        _file_name,
+        _row_number,
+        _loaded_at
 
     from source
-
-),
-
--- Every delivery of the links file repeats the links it still holds: one row per link,
--- with the role of the newest delivery.
-final as (
-
-    select platform, object_id, film_id, role
-    from normalized
-    qualify row_number() over (
-        partition by platform, object_id, film_id
-        order by _loaded_at desc, _row_number desc
-    ) = 1
 
 )
 

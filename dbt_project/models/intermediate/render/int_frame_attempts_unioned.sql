@@ -1,5 +1,5 @@
 -- A table, not a view: its data tests and render_efficiency would each recompute the
--- union and the rate lookups (five tests took 10 s at 1M events as a view, 0.5 s as a table).
+-- union and the rate lookups.
 {{ config(materialized='table') }}
 
 with
@@ -38,7 +38,7 @@ gpu_samples as (
 
 gpu_rates as (
 
-    select * from {{ ref('stg_render__gpu_rates') }}
+    select * from {{ ref('int_gpu_rates_versioned') }}
 
 ),
 
@@ -119,7 +119,7 @@ attempts_with_gpu as (
 
 -- The rate is chosen once per GPU model and day, not once per attempt: a farm renders
 -- millions of frames on a handful of models over a few hundred days. The model's key (a
--- regex) is computed here too, per model and day (1.2 s per 2M attempts when per attempt).
+-- regex) is computed here too, per model and day rather than per attempt.
 rated_days as (
 
     select

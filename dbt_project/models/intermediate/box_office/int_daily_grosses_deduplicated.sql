@@ -14,15 +14,15 @@ daily_grosses as (
         reported_at,
         _loaded_at,
         _row_number
-    from {{ ref('stg_box_office__daily_grosses') }}
+    from {{ ref('int_daily_grosses_matched') }}
 
 ),
 
 -- Most film, territory and day keys have a single report. The keys reported more than
 -- once are found by grouping a hash of the key (a collision only adds a candidate, which
 -- the ranking below then treats exactly); only their reports are sorted and ranked, which
--- spares sorting every row (2 s at ten million). Partitioned by film_key, the film's
--- number, rather than the film_id string.
+-- spares sorting every row. Partitioned by film_key, the film's number, rather than the
+-- film_id string.
 repeated_keys as (
 
     select hash(film_key, territory, date) as key_hash

@@ -1,6 +1,6 @@
 -- A view: no mart reads it, so it costs nothing until an analyst asks when attempts
 -- started (as a column of int_frame_attempts_unioned, its sort of every frame event took
--- 5 of that model's 8.4 s at 10M events).
+-- most of that table's build time on every pass).
 with
 
 frame_events as (

@@ -1,12 +1,12 @@
 -- A table, not a view: social_momentum, production_efficiency and
--- int_social__unlinked_objects all read it; as a view each would redo the joins.
+-- int_social_objects_unlinked all read it; as a view each would redo the joins.
 {{ config(materialized='table') }}
 
 with
 
 links as (
 
-    select * from {{ ref('stg_social__links') }}
+    select * from {{ ref('int_social_links_deduplicated') }}
 
 ),
 
