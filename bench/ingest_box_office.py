@@ -26,12 +26,12 @@ pipeline code is not changed, only observed):
 * Dagster step durations: `JobDefinition.execute_in_process` is wrapped to keep its result;
   each STEP_SUCCESS event carries the step's duration. The pass minus the sum of its steps is
   Dagster's own orchestration (plan, events, resource set-up).
-* Inside the ingestion step: `load_batch` (wrapped, passing through) returns a LoadReport
+* Inside the loading step: `load_batch` (wrapped, passing through) returns a LoadReport
   whose `stages` are read (CSV parse into text columns), judge (typing + quarantine split),
   quality (raw suite: DuckDB on all rows + GX on a ~100k-row sample; the GX part is timed by
   wrapping `quality._validate_with_gx`) and commit (raw + quarantine + meta in one DuckLake
-  transaction). `landing.pending_files` (listing + SHA-256 of each file) is timed by a wrapper
-  too; the rest of the step (connection, attach, DDL, Dagster events) is shown as "other".
+  transaction). `landing.scan` (SHA-256 and line counts of each claimed file) is timed by a
+  wrapper too; the rest of the step (connection, attach, DDL, Dagster events) is shown as "other".
 * dbt: the dbt step's duration, split with dbt's own `run_results.json` (in the home's target
   folder) and the moment dagster-dbt was asked to start dbt (a wrapper on `cli`): process
   start + imports (until dbt's invocation starts), parse + adapter setup (until the first
@@ -239,7 +239,9 @@ class _Recorder:
     def install(self) -> None:
         from dagster import JobDefinition
 
-        from pipelines.lib import dbt, ingest, landing, quality
+        from pipelines.defs.resources import LakeDbtCliResource
+        from pipelines.lib import landing, quality
+        from pipelines.lib.loading import batch
 
         recorder = self
         original_execute = JobDefinition.execute_in_process
@@ -250,7 +252,7 @@ class _Recorder:
 
         JobDefinition.execute_in_process = execute_in_process  # type: ignore[method-assign]
 
-        original_load = ingest.load_batch
+        original_load = batch.load_batch
 
         def load_batch(con: Any, spec: Any, files: Any, **kwargs: Any) -> Any:
             report = original_load(con, spec, files, **kwargs)
@@ -267,7 +269,7 @@ class _Recorder:
             )
             return report
 
-        ingest.load_batch = load_batch  # type: ignore[assignment]
+        batch.load_batch = load_batch  # type: ignore[assignment]
 
         original_gx = quality._validate_with_gx
 
@@ -280,24 +282,24 @@ class _Recorder:
 
         quality._validate_with_gx = validate_with_gx  # type: ignore[assignment]
 
-        original_pending = landing.pending_files
+        original_scan = landing.scan
 
-        def pending_files(source_dir: Path) -> Any:
+        def scan(path: Path) -> Any:
             started = time.perf_counter()
             try:
-                return original_pending(source_dir)
+                return original_scan(path)
             finally:
                 recorder.scans.append(time.perf_counter() - started)
 
-        landing.pending_files = pending_files  # type: ignore[assignment]
+        landing.scan = scan  # type: ignore[assignment]
 
-        original_cli = dbt.LakeDbtCliResource.cli
+        original_cli = LakeDbtCliResource.cli
 
         def cli(self: Any, *args: Any, **kwargs: Any) -> Any:
             recorder.dbt_calls.append(time.time())  # just before dagster-dbt starts the dbt process
             return original_cli(self, *args, **kwargs)
 
-        dbt.LakeDbtCliResource.cli = cli  # type: ignore[method-assign]
+        LakeDbtCliResource.cli = cli  # type: ignore[method-assign]
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -527,7 +529,7 @@ STAGES = (
     ("raw quality suite: DuckDB all rows + GX", "quality"),
     ("  of which GX on a ~100k-row sample", "gx_raw"),
     ("load: raw + quarantine commit to DuckLake", "commit"),
-    ("ingest steps, rest (connect, DDL, empty films)", "ingest_other"),
+    ("load steps, rest (connect, DDL, empty films)", "load_other"),
     ("dbt build step", "dbt"),
     ("  dbt process start + imports", "dbt_startup"),
     ("  dbt parse + adapter setup", "dbt_setup"),
@@ -543,7 +545,7 @@ STAGES = (
 def stages_of(one: dict[str, Any], source: str = "box_office_daily") -> dict[str, float]:
     """The stage breakdown of one pass (seconds), from its recorded steps and load reports."""
     steps: dict[str, float] = one["steps"]
-    ingest = sum(v for k, v in steps.items() if k.startswith("raw__"))
+    loading = sum(v for k, v in steps.items() if k.startswith("raw__"))
     dbt_step = sum(v for k, v in steps.items() if "dbt" in k)
     publish = sum(v for k, v in steps.items() if "publish" in k)
     loads = [load for load in one["loads"] if load["source"] == source]
@@ -562,14 +564,14 @@ def stages_of(one: dict[str, Any], source: str = "box_office_daily") -> dict[str
         "dbt_setup": dbt_parts["setup"],
         "dbt_nodes": dbt_parts["nodes_span"],
         "dbt_tail": dbt_step - sum(dbt_parts.values()),
-        "checks": sum(steps.values()) - ingest - dbt_step - publish,
+        "checks": sum(steps.values()) - loading - dbt_step - publish,
         "publish": publish,
         "dagster": one["seconds"] - sum(steps.values()),
         "total": one["seconds"],
     }
-    # Both ingest steps minus the scan and this source's load stages (not their "judge.*" parts): connection, attach,
+    # Both load steps minus the scan and this source's load stages (not their "judge.*" parts): connection, attach,
     # DDL, the other source's empty batch, load_batch's bookkeeping, Dagster events.
-    figures["ingest_other"] = ingest - figures["scan"] - sum(v for k, v in stage.items() if "." not in k)
+    figures["load_other"] = loading - figures["scan"] - sum(v for k, v in stage.items() if "." not in k)
     return figures
 
 
@@ -617,7 +619,7 @@ def main() -> None:
 
 def run(workdir: Path, small: int, large: int, *, sql_profile: bool = False) -> None:
     print(
-        f"Backlot ingest benchmark: box_office_daily, {os.cpu_count()} CPUs, files {small:,} / {large:,} rows, "
+        f"Backlot load benchmark: box_office_daily, {os.cpu_count()} CPUs, files {small:,} / {large:,} rows, "
         f"load average {os.getloadavg()[0]:.1f} at the start"
     )
     data = workdir / "data"
@@ -805,16 +807,14 @@ class _TimedConnection:
 def print_sql_profile(workdir: Path, films: Path, daily: Path) -> None:
     """The slowest statements of one load_batch of `daily` (fresh home, catalog loaded first)."""
     from pipelines.defs.box_office.sources import BOX_OFFICE_DAILY, FILMS
-    from pipelines.lib import landing, loading
+    from pipelines.lib import loading
 
     with fresh_lake(workdir, "sql-") as (con, home):
         _land(home, "films", films)
-        loading.load_batch(con, FILMS, landing.pending_files(home / "landing" / "films"))
+        loading.load_pending(con, FILMS, home / "landing" / "films")
         _land(home, "box_office_daily", daily)
         timed = _TimedConnection(con)
-        report = loading.load_batch(
-            timed, BOX_OFFICE_DAILY, landing.pending_files(home / "landing" / "box_office_daily")
-        )
+        report = loading.load_pending(timed, BOX_OFFICE_DAILY, home / "landing" / "box_office_daily")
     stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.stages.items())
     print(f"\nSQL PROFILE: load_batch of {daily.name} called directly ({report.seconds:.2f} s: {stages})")
     for seconds, sql in sorted(timed.log, reverse=True)[:8]:

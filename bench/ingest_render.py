@@ -10,8 +10,8 @@ each in a fresh temporary BACKLOT_HOME, and each the faster of two runs:
   render_efficiency, in bare DuckDB (hash, text read, casts, dedup, raw, mart);
 * checked floor: the floor plus the least of the guarantees the issue names (a reason per
   bad line, quarantine, the suite's checks), still in bare DuckDB;
-* Backlot ingest: `load_batch` of the file (read, type, quarantine split, suite, commit);
-* Backlot pass: the whole `run_once()` (ingest, dbt, mart checks, publish) on that file;
+* Backlot load: `load_batch` of the file (read, type, quarantine split, suite, commit);
+* Backlot pass: the whole `run_once()` (load, dbt, mart checks, publish) on that file;
 
 and prints the marginal cost per event, (large - small) / (bare large - bare small), for each.
 The Blender-log parse speed (MB/s on a 1 GB log, flat memory) is measured by
@@ -147,16 +147,16 @@ if mode in ("floor", "checked floor"):
     con.execute(floor_sql(source, digest.hexdigest(), checked=mode == "checked floor"))
     print(json.dumps({"seconds": time.perf_counter() - started}))
     sys.exit()
-from pipelines.lib.landing import deliver, pending_files
+from pipelines.lib.landing import deliver
 from pipelines.settings import load_settings
 settings = load_settings()
 deliver(settings.landing("render_events"), source.name, source)
-if mode == "ingest":
-    from pipelines.lib.loading import load_batch
+if mode == "load":
+    from pipelines.lib.loading import load_pending
     from pipelines.sources import SOURCES
     con = lakehouse.connect()
     started = time.perf_counter()
-    report = load_batch(con, SOURCES["render_events"], pending_files(settings.landing("render_events")))
+    report = load_pending(con, SOURCES["render_events"], settings.landing("render_events"))
     print(json.dumps({"seconds": time.perf_counter() - started, "stages": report.stages, "loaded": report.rows_loaded}))
 else:
     from pipelines.run import run_once
@@ -166,8 +166,8 @@ else:
 """
 
 
-MODES = ("bare", "floor", "checked floor", "ingest", "pass")
-LABELS = ("bare read_json", "floor (bare DuckDB)", "checked floor", "Backlot ingest", "Backlot pass")
+MODES = ("bare", "floor", "checked floor", "load", "pass")
+LABELS = ("bare read_json", "floor (bare DuckDB)", "checked floor", "Backlot load", "Backlot pass")
 
 
 def main() -> None:
@@ -205,8 +205,8 @@ def main() -> None:
     checked_floor = seconds(large, "checked floor") - seconds(small, "checked floor")
     passing = seconds(large, "pass") - seconds(small, "pass")
     print(f"Backlot's pass is {passing / checked_floor:.2f}x the checked floor")
-    stages = results[large]["ingest"].get("stages")
-    print(f"ingest stages at {large:,}: {stages}")
+    stages = results[large]["load"].get("stages")
+    print(f"load stages at {large:,}: {stages}")
     print(f"peak RSS of the measuring children: {results[large]['pass']['peak_rss_mb']:,.0f} MB")
     print("Blender logs: see bench/parse_blender_log.py (MB/s and peak memory on a 1 GB log)")
 

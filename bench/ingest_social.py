@@ -9,12 +9,12 @@ small and a large delivery (100 and 1,000 files = 100k and 1M items; `--quick`: 
 
 * bare: `CREATE TABLE AS SELECT fetched_at, unnest(response.items, recursive := true)
   FROM read_json([files])` into a fresh DuckLake - DuckDB reading and flattening the items;
-* Backlot ingest: `load_batch` of the files (whole-file checks, typing, quarantine split,
+* Backlot load: `load_batch` of the files (whole-file checks, typing, quarantine split,
   the raw suite, commit);
 * Backlot pass: the whole `run_once()` (films and links too, dbt, mart checks, publish);
 
 and prints the marginal cost per item, (large - small) / (bare large - bare small). Then
-the same 1M items as one big file against 1,000 small ones (ingest and bare).
+the same 1M items as one big file against 1,000 small ones (load and bare).
 """
 
 from __future__ import annotations
@@ -47,18 +47,18 @@ if mode == "bare":
     )
     print(json.dumps({"seconds": time.perf_counter() - started}))
     sys.exit()
-from pipelines.lib.landing import deliver, pending_files
+from pipelines.lib.landing import deliver
 from pipelines.settings import load_settings
 settings = load_settings()
 for source in ("films", "social_links", "youtube"):
     for path in sorted((folder / source).iterdir()):
         deliver(settings.landing(source), path.name, path)
-if mode == "ingest":
-    from pipelines.lib.loading import load_batch
+if mode == "load":
+    from pipelines.lib.loading import load_pending
     from pipelines.sources import SOURCES
     con = lakehouse.connect()
     started = time.perf_counter()
-    report = load_batch(con, SOURCES["youtube"], pending_files(settings.landing("youtube")))
+    report = load_pending(con, SOURCES["youtube"], settings.landing("youtube"))
     print(json.dumps({"seconds": time.perf_counter() - started, "stages": report.stages, "loaded": report.rows_loaded}))
 else:
     from pipelines.run import run_once
@@ -119,11 +119,11 @@ def main() -> None:
     try:
         folders = {files: write_delivery(workdir / f"files_{files}", files) for files in (small, large)}
         results = {
-            files: measure_modes(CHILD, workdir, str(folders[files]), ("bare", "ingest", "pass"))
+            files: measure_modes(CHILD, workdir, str(folders[files]), ("bare", "load", "pass"))
             for files in (small, large)
         }
         big = write_delivery(workdir / "one_big", large, one_big=True)
-        one_big = measure_modes(CHILD, workdir, str(big), ("bare", "ingest"))
+        one_big = measure_modes(CHILD, workdir, str(big), ("bare", "load"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -136,15 +136,15 @@ def main() -> None:
     bare = seconds(results[large]["bare"]) - seconds(results[small]["bare"])
     print(f"youtube videos.list: {small:,} vs {large:,} files of {VIDEOS_PER_FILE:,} items, {os.cpu_count()} CPUs")
     print(f"{'':24}{items[small]:>14,}{items[large]:>14,}{'difference':>14}{'x bare':>10}")
-    for mode, label in (("bare", "bare read_json"), ("ingest", "Backlot ingest"), ("pass", "Backlot pass")):
+    for mode, label in (("bare", "bare read_json"), ("load", "Backlot load"), ("pass", "Backlot pass")):
         difference = seconds(results[large][mode]) - seconds(results[small][mode])
         print(
             f"{label:24}{seconds(results[small][mode]):>13.2f}s{seconds(results[large][mode]):>13.2f}s"
             f"{difference:>13.2f}s{difference / bare:>9.1f}x"
         )
-    print(f"ingest stages at {items[large]:,} items: {results[large]['ingest'].get('stages')}")
+    print(f"load stages at {items[large]:,} items: {results[large]['load'].get('stages')}")
     print(f"\n{items[large]:,} items as {large:,} files against one file:")
-    for mode, label in (("bare", "bare read_json"), ("ingest", "Backlot ingest")):
+    for mode, label in (("bare", "bare read_json"), ("load", "Backlot load")):
         many, one = seconds(results[large][mode]), seconds(one_big[mode])
         print(f"{label:24}{many:>10.2f}s in {large:,} files{one:>10.2f}s in one file  ({many / one:.2f}x)")
     print(f"peak RSS of the measuring children: {results[large]['pass']['peak_rss_mb']:,.0f} MB")

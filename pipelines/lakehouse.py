@@ -1,6 +1,6 @@
 """The DuckLake connection: extensions, attach, schemas and the meta tables, in one place.
 
-Every reader and writer (ingestion, publish, `backlot sql`, dbt through its profile) attaches
+Every reader and writer (loading, publish, `backlot sql`, dbt through its profile) attaches
 the same lake under the alias `lake`, so a name like `lake.raw.films` means the same table
 everywhere.
 """

@@ -147,7 +147,7 @@ def _outcome(run_id: str, success: bool, failed_steps: list[str], failed_checks:
                 f"{source}: {name} {label} {line}: {reason}" if line else f"{source}: {name}: {reason}"
                 for name, line, reason in con.execute(
                     f"SELECT q._file_name, q._row_number, q._reason FROM quarantine.{source} q "
-                    "JOIN meta.loads l ON l.file_sha256 = q._file_sha256 AND l.run_id = ? "
+                    "JOIN meta.loads l ON l.file_sha256 = q._file_sha256 AND l.run_id = ? AND l.status <> 'duplicate' "
                     f"QUALIFY row_number() OVER (PARTITION BY q._file_name ORDER BY q._row_number NULLS FIRST) "
                     f"<= {QUARANTINE_SHOWN_PER_FILE} ORDER BY q._file_name, q._row_number NULLS FIRST LIMIT 25",
                     [run_id],

@@ -4,7 +4,7 @@ A suite lives in `quality/<schema>/<table>.json` in GX's own suite format. Every
 runs on every load in two engines:
 
 * DuckDB, on *all* rows: each expectation is translated to a SQL predicate
-  (`pushdown`). Ingestion uses the row-level predicates to send violating rows to
+  (`pushdown`). Loading uses the row-level predicates to send violating rows to
   quarantine with a reason, and the check counts violations over the whole batch.
 * GX itself, on a pandas batch (via Arrow) of the same rows, capped at
   about `GX_MAX_ROWS` rows by a Bernoulli sample. GX's pandas path costs seconds per
@@ -192,7 +192,7 @@ def run_suite(
     """Validate `relation` (a table or view name) with DuckDB on every row and GX on a sample.
 
     `repeated_keys` maps a uniqueness expectation's columns to `repeated_hashes` of a
-    superset of `relation` (ingestion has just grouped the batch on them to find
+    superset of `relation` (loading has just grouped the batch on them to find
     duplicates). Every key repeated in `relation` is among them, so the count is still
     exact over all rows, without grouping every key a second time.
     """

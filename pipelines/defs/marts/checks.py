@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from pipelines.defs.marts.assets import MARTS
-from pipelines.defs.resources import LakehouseResource
+from pipelines.defs.resources import LAKE_WRITERS_POOL, LakehouseResource
 from pipelines.lib import quality
 
 CHECK = "quality_suite"
@@ -21,6 +21,7 @@ CHECK = "quality_suite"
         )
         for mart in MARTS
     ],
+    pool=LAKE_WRITERS_POOL,  # it records each result in meta.quality_results
 )
 def mart_quality_checks(
     context: dg.AssetCheckExecutionContext, lakehouse: LakehouseResource

@@ -113,7 +113,7 @@ def test_duckdb_and_gx_agree_that_rows_with_an_all_null_key_are_not_duplicates(c
 
 
 def test_uniqueness_counted_from_given_repeated_keys_is_still_exact(con: duckdb.DuckDBPyConnection) -> None:
-    # Ingestion hands over the hashes that repeat in a superset of the rows checked: here the
+    # Loading hands over the hashes that repeat in a superset of the rows checked: here the
     # superset also had (2, 2) twice, which the checked rows hold once.
     con.execute("CREATE TEMP TABLE keys AS SELECT * FROM (VALUES (1, 1), (1, 1), (1, 1), (2, 2), (3, 3)) t(a, b)")
     con.execute("CREATE TEMP TABLE superset_repeats AS SELECT hash(a, b) AS hash FROM (VALUES (1, 1), (2, 2)) t(a, b)")
