@@ -1,21 +1,49 @@
 """Blender command-line render logs (CONTRACTS.md §4 render_logs): one record per frame.
 
 One parser for the dialects Blender 3.x, 4.x and 5.x print (`tests/fixtures/blender/` holds
-real captures, the unit tests say which lines are real and which reconstructed):
+real 3.4.1, 4.5.15 and 5.0.1 captures, the unit tests say which lines are real and which
+reconstructed):
 
     Blender 3.4.1                                      version header (4.x: `Blender 4.2.0 (hash ...)`)
     Fra:1 Mem:9.71M (Peak 9.71M) | Time:00:00.10 | ... | Sample 1/256          Cycles progress
     Fra:1 Mem:11.36M (Peak 12.48M) | Time:00:02.15 | Rendering 1 / 8 samples   EEVEE progress
     Saved: '/renders/frame_0001.png'
      Time: 00:08.53 (Saving: 00:00.15)                 leading space in 3.x, none in 4.x
-    00:11.011  render           | Fra: 1 | Remaining: 00:46.55 | Mem: 1699M | Sample 80/128   5.x
-    02:19.739  render           | Saved: '/tmp/0001.png'                                     5.x
+    00:00.331  blend            | Read blend: "/projects/sh050.blend"                       5.x
+    00:05.523  render           | Rendering frame 1                                           5.x (a)
+    00:05.523  render           | Engine: Cycles                                              5.x (a)
+    00:11.011  render           | Fra: 1 | Remaining: 00:46.55 | Mem: 1699M | Sample 80/128    5.x (a)
+    02:19.739  render           | Saved: '/tmp/0001.png'                                      5.x
+    02:19.739  render           | Time: 02:19.28 (Saving: 00:00.31)                           5.x (a)
+    Error: Render error (File exists) cannot save: '/out/b50_0003.png'      a failed save
 
+(a) only at log level `info` (`--log-level info`). At 5.x's default level the renderer prints
+nothing but `Saved: '<path>'` per frame, and Workbench prints no `Fra:` lines at any level.
 Anything else (warnings, EGL and denoiser errors, Python tracebacks) is noise and ignored.
-A frame whose `Fra:` lines started but which was never `Saved:` is a failed frame.
+
+A frame with no progress lines is numbered from its file name: the last run of digits in the
+file's stem, where Blender's `####` puts the frame number (`b50_0001.png`, `sh050_0001_L.exr`).
+A `Saved:` whose name has no digits and that no frame in progress claims names no frame: it is
+skipped. Its `render_seconds`, when no `Time:` line gives Blender's own figure, come from the
+5.x logger's clock (`MM:SS.mmm`, wall time since Blender started): from the previous frame's
+save (for the first frame: `Read blend:`, else Blender's start) to this frame's last `Saved:`.
+That is all the wall time Blender spent on the frame: scene update, render, compositing and
+saving, and for the first frame what followed loading the .blend (with no `Read blend:` in the
+log, Blender's start-up too); the log cannot split these apart, nor tell whether the machine was
+busy with something else meanwhile. 3.x and 4.x lines carry no clock, so such a frame there has
+no seconds unless a `Time:` line follows.
+
+A frame that started but was never saved is a failed frame. A frame counts as started when the
+log names it: `Fra: N` progress lines, a 5.x `Rendering frame N` line, or Blender's `Render error
+(...) cannot save: '<path>'` report (rendered but not written; numbered from its path). At 5.x's
+default level nothing is printed when a frame starts, so a render killed mid-frame ends its log
+on the previous `Saved:` exactly as a finished render does: no failed frame is made up for it
+(neither that a frame was under way nor its number is in the log). A failed frame's seconds run
+from its start (or the previous save) to the last time the log shows while it was open (the
+progress `| Time:` in 3.x/4.x, the logger's clock in 5.x): a lower bound.
 
 Speed: a log is read in large binary chunks and never split into Python lines on the common
-path. Only the rare per-frame lines (`Saved:`, `Time:`, the header) are found one by one,
+path. Only the rare per-frame lines (`Saved:`, `Time:`, the header, ...) are found one by one,
 with `bytes.find`; the thousands of progress lines between two of them are summarised with
 whole-region C calls (`count`, `rfind`, one `findall` for the `Peak` values).
 """
@@ -25,7 +53,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 _CHUNK_BYTES = 8 * 1024 * 1024
 _LINE_BATCH_BYTES = 4 * 1024 * 1024
@@ -38,6 +66,14 @@ _CLOCK = rb"(?:\d+:)?\d+:\d+(?:\.\d+)?"
 _FRAME_TIME = re.compile(rb" ?Time: ?(" + _CLOCK + rb")(?: \(Saving: ?(" + _CLOCK + rb")\))?")
 _SAVED = re.compile(rb"Saved: ?'?(.*?)'?\s*$")
 _HEADER = re.compile(rb"Blender (\d+\.\d+(?:\.\d+)?)\b")
+_RENDERING_FRAME = re.compile(rb"Rendering frame (\d+)\s*$")
+_ENGINE = re.compile(rb"Engine: (\S.*?)\s*$")
+# The engines raw.render_logs accepts (quality/raw/render_logs.json); another engine's name
+# (Workbench, an add-on's) is left unknown rather than have its frames quarantined.
+_ENGINES = {b"cycles": "cycles", b"eevee": "eevee"}
+_READ_BLEND = re.compile(rb"Read blend: ")
+_CANNOT_SAVE = re.compile(rb"(?:Error: |ERROR )?Render error \(.*\) cannot save: '?(.*?)'?\s*$")
+_STEM_FRAME = re.compile(r"(\d+)\D*$")
 _FRA = re.compile(rb"Fra: ?(\d+)")
 _PEAK = re.compile(rb"Peak (\d+(?:\.\d+)?)([KMGT]?)")
 # 5.x progress lines print only the current `Mem: 1699M`; its maximum stands in for the peak.
@@ -48,6 +84,19 @@ _EEVEE_SAMPLE = re.compile(rb"Rendering (\d+) / (\d+) samples")
 # Progress messages only one engine prints, for frames that end before any sample line.
 _CYCLES_HINTS = (b"Synchronizing object", b"Loading render kernels", b"Path Tracing")
 _EEVEE_HINTS = (b"| Syncing ", b"Shaders compiled")
+
+# The per-frame lines, found one by one: the token each is found by, and how its line reads
+# (after the 5.x prefix, if any). Lines only 5.x prints must carry the prefix.
+_SAVED_LINE, _TIME_LINE, _HEADER_LINE, _RENDERING_LINE, _ENGINE_LINE, _READ_LINE, _CANNOT_LINE = range(7)
+_TOKENS = (b"Saved: ", b"Time: ", b"Blender ", b"Rendering frame ", b"Engine: ", b"Read blend: ", b"cannot save: ")
+_LINES = (_SAVED, _FRAME_TIME, _HEADER, _RENDERING_FRAME, _ENGINE, _READ_BLEND, _CANNOT_SAVE)
+_NEEDS_PREFIX = (False, False, False, True, True, False, False)
+# Only 5.x logs need the tokens from `_FIVE_FROM` on (a 3.x/4.x frame that cannot be saved has
+# already failed: its `Fra:` lines opened it and no `Saved:` follows), so rather than have every
+# log searched for each, they are looked for from the first 5.x logger prefix on: the categories
+# of the lines above, `render` and `blend`, are padded with this run of spaces before the bar.
+_FIVE_FROM = _RENDERING_LINE
+_FIVE_PROBE = b"           | "
 
 
 @dataclass(frozen=True)
@@ -128,12 +177,18 @@ def _mib(value: bytes, unit: bytes) -> float:
     return float(value) * _UNIT_MIB[unit]
 
 
+def _path_frame(path: str) -> int | None:
+    """The frame number Blender's `####` wrote into a file name: the stem's last run of digits."""
+    match = _STEM_FRAME.search(PurePath(path).stem)
+    return int(match[1]) if match is not None else None
+
+
 class _Frame:
     """What is known so far about the frame being rendered."""
 
     __slots__ = (
+        "by_save",
         "engine",
-        "first_clock",
         "first_line",
         "frame",
         "last_clock",
@@ -143,10 +198,13 @@ class _Frame:
         "peak",
         "progress_seconds",
         "samples",
+        "save_failed",
+        "saved_clock",
+        "start_clock",
         "version",
     )
 
-    def __init__(self, frame: int, first_line: int, version: str | None) -> None:
+    def __init__(self, frame: int, first_line: int, version: str | None, start_clock: float | None) -> None:
         self.frame = frame
         self.first_line = first_line
         self.last_line = first_line
@@ -154,21 +212,29 @@ class _Frame:
         self.peak: float | None = None
         self.mem_5x: float | None = None
         self.progress_seconds: float | None = None
-        self.first_clock: float | None = None
-        self.last_clock: float | None = None
+        # 5.x logger clock: when the frame's time starts, the last time seen, its (last) save.
+        self.start_clock = start_clock
+        self.last_clock = start_clock
+        self.saved_clock: float | None = None
         self.samples: tuple[int, int] | None = None
         self.engine: str | None = None
         self.output_path: str | None = None
+        self.save_failed = False
+        self.by_save = False  # known only from its own `Saved:` (or `cannot save:`) line
 
     def record(self, render_seconds: float | None = None, saving_seconds: float | None = None) -> FrameRecord:
+        rendered = self.output_path is not None and not self.save_failed
         if render_seconds is None:
             render_seconds = self.progress_seconds
-        if render_seconds is None and self.first_clock is not None and self.last_clock is not None:
-            # 5.x progress lines carry no `Time:`; the logger's clock still says how long it ran.
-            render_seconds = round(self.last_clock - self.first_clock, 3)
+        if render_seconds is None and self.start_clock is not None:
+            # No `Time:`: the logger's clock says how long, up to the save (or, for a failed
+            # frame, the last line the log shows of it).
+            end = self.saved_clock if rendered else self.last_clock
+            if end is not None and end >= self.start_clock:
+                render_seconds = round(end - self.start_clock, 3)
         return FrameRecord(
             frame=self.frame,
-            status="rendered" if self.output_path is not None else "failed",
+            status="rendered" if rendered else "failed",
             render_seconds=render_seconds,
             saving_seconds=saving_seconds,
             peak_memory_mib=self.peak if self.peak is not None else self.mem_5x,
@@ -191,6 +257,12 @@ class _Parser:
         self.version: str | None = None
         self.frame: _Frame | None = None
         self.out: list[FrameRecord] = []
+        # The 5.x logger clock: whether the log has shown it, its latest value, and where the
+        # next frame with no start line of its own starts (the last save; zero is Blender's start).
+        self.five = False  # a 5.x logger prefix was seen: look for the 5.x-only lines too
+        self.clocked = False
+        self.seen_clock: float | None = None
+        self.since = 0.0
         # Line counting inside the current buffer, always moving forward.
         self.buf = b""
         self.count_pos = 0
@@ -223,8 +295,12 @@ class _Parser:
         self.buf, self.count_pos, self.count_line = buf, 0, self.lines_before + 1
         self.out = []
         find = buf.find
-        tokens = (b"Saved: ", b"Time: ", b"Blender ")
-        nexts = [find(token) for token in tokens]
+        if not self.five and (five_at := find(_FIVE_PROBE)) >= 0:
+            self.five = True
+        else:
+            five_at = 0 if self.five else -1
+        tokens = _TOKENS if five_at >= 0 else _TOKENS[:_FIVE_FROM]
+        nexts = [find(token, 0 if which < _FIVE_FROM else five_at) for which, token in enumerate(tokens)]
         region_start = 0
         while True:
             live = [pos for pos in nexts if pos >= 0]
@@ -234,50 +310,118 @@ class _Parser:
             which = nexts.index(pos)
             line_start = buf.rfind(b"\n", 0, pos) + 1
             line_end = find(b"\n", pos)
-            match = self._special(which, line_start, line_end) if line_start >= region_start else None
-            if match is not None:
+            special = self._special(which, line_start, line_end) if line_start >= region_start else None
+            if special is not None:
                 self._region(region_start, line_start)
-                self._apply(which, match, line_start)
+                match, clock = special
+                if clock is not None:
+                    self.clocked = True
+                    self.seen_clock = clock
+                self._apply(which, match, line_start, clock)
                 region_start = line_end + 1
             nexts[which] = find(tokens[which], pos + 1)
         self._region(region_start, len(buf))
         self.lines_before = self._line_no(len(buf)) - 1
         return self.out
 
-    def _special(self, which: int, line_start: int, line_end: int) -> re.Match[bytes] | None:
-        """The match of a per-frame line, or None when the token sits in a progress or noise line."""
+    def _special(self, which: int, line_start: int, line_end: int) -> tuple[re.Match[bytes], float | None] | None:
+        """A per-frame line's match and 5.x clock, or None when the token sits in another line."""
         buf = self.buf
-        if which == 2:
-            return _HEADER.match(buf, line_start, line_end)
-        body = line_start
+        if which == _HEADER_LINE:
+            match = _HEADER.match(buf, line_start, line_end)
+            return None if match is None else (match, None)
+        body, clock = line_start, None
         prefix = _PREFIX.match(buf, line_start, line_end)
         if prefix is not None:
-            body = prefix.end()
-        return (_SAVED if which == 0 else _FRAME_TIME).match(buf, body, line_end)
+            body, clock = prefix.end(), _seconds(prefix[1])
+        elif _NEEDS_PREFIX[which]:
+            return None
+        match = _LINES[which].match(buf, body, line_end)
+        return None if match is None else (match, clock)
 
-    def _apply(self, which: int, match: re.Match[bytes], line_start: int) -> None:
-        frame = self.frame
-        if which == 2:  # Blender started (again): an open frame never finished.
-            if frame is not None:
-                self.out.append(frame.record())
-                self.frame = None
+    def _close(self) -> None:
+        if self.frame is not None:
+            self.out.append(self.frame.record())
+            self.frame = None
+
+    def _open(self, number: int, line_start: int, start_clock: float | None) -> _Frame:
+        self._close()
+        frame = self.frame = _Frame(number, self._line_no(line_start), self.version, start_clock)
+        return frame
+
+    def _apply(self, which: int, match: re.Match[bytes], line_start: int, clock: float | None) -> None:
+        if which == _HEADER_LINE:  # Blender started (again): an open frame never finished.
+            self._close()
             self.version = match[1].decode()
-            return
-        # A `Saved:` or `Time:` before any `Fra:` line has no frame number to belong to.
-        if frame is None:
-            return
+            self.since, self.seen_clock = 0.0, None  # a new process: its clock starts at zero
+        elif which == _SAVED_LINE:
+            self._saved(match[1].decode("utf-8", "replace"), line_start, clock)
+        elif which == _TIME_LINE:
+            # A `Time:` before any frame line has no frame number to belong to.
+            if self.frame is not None:
+                self.frame.last_line = self._line_no(line_start)
+                saving = match[2]
+                self.out.append(self.frame.record(_seconds(match[1]), _seconds(saving) if saving else None))
+                self.frame = None
+            if clock is not None:
+                self.since = clock
+        elif which == _RENDERING_LINE:
+            self._open(int(match[1]), line_start, clock)
+        elif which == _ENGINE_LINE:
+            if self.frame is not None and self.frame.output_path is None:
+                self.frame.engine = _ENGINES.get(match[1].lower())
+                self.frame.last_line = self._line_no(line_start)
+        elif which == _READ_LINE:
+            if clock is not None:  # loading done: the render starts here, not at Blender's start
+                self.since = clock
+        else:
+            self._save_failed(match[1].decode("utf-8", "replace"), line_start)
+
+    def _saved(self, path: str, line_start: int, clock: float | None) -> None:
+        """A file written: the frame in progress's, another view of the last one, or a new frame."""
+        frame = self.frame
+        # A frame with a start line of its own keeps every file until its `Time:` (stereo and
+        # multi-view renders save several per frame); one known only from its files ends where
+        # a file of another frame is saved.
+        number = _path_frame(path) if frame is None or frame.by_save else None
+        if frame is None or (number is not None and number != frame.frame):
+            if number is None:
+                return
+            if clock is not None and clock < self.since:
+                self.since = 0.0  # the clock went back: a new process (the bpy module prints no header)
+            frame = self._open(number, line_start, self.since if clock is not None else None)
+            frame.by_save = True
+        if frame.output_path is None:
+            frame.output_path = path
         frame.last_line = self._line_no(line_start)
-        if which == 0:
-            # Stereo and multi-view renders save several files per frame; the first names it.
-            if frame.output_path is None:
-                frame.output_path = match[1].decode("utf-8", "replace")
-            return
-        saving = match[2]
-        self.out.append(frame.record(_seconds(match[1]), _seconds(saving) if saving else None))
-        self.frame = None
+        if clock is not None:
+            frame.saved_clock = frame.last_clock = self.since = clock
+
+    def _save_failed(self, path: str, line_start: int) -> None:
+        """Blender rendered a frame but could not write it: that frame failed."""
+        frame = self.frame
+        number = _path_frame(path) if frame is None or frame.by_save else None
+        if frame is None or (number is not None and number != frame.frame):
+            if number is None:
+                return
+            frame = self._open(number, line_start, self.since if self.clocked else None)
+            frame.by_save = True
+        frame.save_failed = True
+        frame.last_line = self._line_no(line_start)
+        if self.seen_clock is not None:
+            frame.last_clock = self.seen_clock
 
     def _region(self, start: int, end: int) -> None:
         """Progress lines (and noise) between two per-frame lines."""
+        self._progress(start, end)
+        if self.clocked and start < end:
+            clock = self._last_clock(start, end)
+            if clock is not None:
+                self.seen_clock = clock
+                if self.frame is not None:
+                    self.frame.last_clock = clock
+
+    def _progress(self, start: int, end: int) -> None:
         buf = self.buf
         first = buf.find(b"Fra:", start, end)
         if first < 0:
@@ -314,13 +458,13 @@ class _Parser:
             return
         frame = self.frame
         if frame is None or frame.frame != number:
-            if frame is not None:
-                self.out.append(frame.record())
-            frame = self.frame = _Frame(number, self._line_no(first), self.version)
-            frame.first_clock = self._clock_at(first)
+            frame = self._open(number, first, self._clock_at(first))
         last = buf.rfind(b"Fra:", start, end)
         frame.last_line = self._line_no(last)
-        frame.last_clock = self._clock_at(last)
+        last_clock = self._clock_at(last)
+        if last_clock is not None:
+            self.clocked = True
+            frame.last_clock = last_clock
 
         peak_at = buf.rfind(b"(Peak ", start, end)
         if peak_at < 0:
@@ -374,3 +518,16 @@ class _Parser:
             return None
         match = _PREFIX.match(self.buf, line_start, fra)
         return _seconds(match[1]) if match is not None else None
+
+    def _last_clock(self, start: int, end: int) -> float | None:
+        """The 5.x logger clock of the region's last stamped line (walking back over noise)."""
+        buf = self.buf
+        pos = end
+        while pos > start:
+            line_start = max(buf.rfind(b"\n", start, pos - 1) + 1, start)
+            if buf[line_start : line_start + 1].isdigit():
+                match = _PREFIX.match(buf, line_start, pos)
+                if match is not None:
+                    return _seconds(match[1])
+            pos = line_start
+        return None

@@ -6,9 +6,20 @@ Real captures (Blender 3.4.1, Debian, CPU only) live in tests/fixtures/blender/:
   render-01__job-0102  EEVEE, 2 frames, 8 samples, with the EGL errors a GPU-less host prints
   render-02__job-0201  Cycles killed (SIGKILL) mid-frame after a Python traceback
   render-02__job-0202  Cycles with a denoiser this build lacks: frame 1 never saved
-The 4.x and 5.x lines below are reconstructed from logs quoted in public repositories (a 4.2.1
-LTS and a 4.5.4 LTS EEVEE log, a 5.x Cycles log with the `00:00.000  render           | `
-prefix); a comment on each says so.
+Real captures of Blender as a Python module (bpy 5.0.1 and 4.5.15, CPU only; how they were made is
+in tests/fixtures/blender/README.md):
+  render-05__job-0501  5.0.1 default log level, Cycles, 3 frames: only `Saved:` lines
+  render-05__job-0502  5.0.1 default log level, Workbench, 2 frames, among EGL errors
+  render-05__job-0503  5.0.1 default log level, Cycles: frame 3 cannot be saved
+  render-05__job-0504  5.0.1 default log level, Cycles: frame 3 takes 9 minutes
+  render-05__job-0505  5.0.1 default log level, Cycles: killed while rendering frame 3
+  render-06__job-0601  5.0.1 log level info, Workbench, 2 frames: `Rendering frame N`, no `Fra:`
+  render-06__job-0602  5.0.1 log level info, Workbench: killed as frame 3 starts
+  render-06__job-0603  5.0.1 log level info, Cycles, 2 frames with `Fra:` lines
+  render-04__job-0451  4.5.15, Cycles, 2 frames
+The other 4.x and 5.x lines below are reconstructed from logs quoted in public repositories (a
+4.2.1 LTS and a 4.5.4 LTS EEVEE log, a 5.x Cycles log with the `00:00.000  render           | `
+prefix), or taken from the captures and changed; a comment on each says so.
 """
 
 from __future__ import annotations
@@ -284,3 +295,178 @@ def test_log_name() -> None:
 def test_bad_log_name_is_refused_with_the_expected_shape(name: str) -> None:
     with pytest.raises(ValueError, match=r"<film_id>__<shot>__<worker>__<job_id>\.log"):
         parse_log_name(name)
+
+
+# Blender 5.x with no `Fra:` lines: frames numbered from their files, timed by the logger's clock.
+
+
+def test_real_5x_saved_only_log_gives_one_frame_per_saved_line() -> None:
+    frames = list(parse_file(FIXTURES / "backrooms__sh050__render-05__job-0501.log"))
+    assert [(f.frame, f.status, f.render_seconds) for f in frames] == [
+        (1, "rendered", 0.141),  # 00:00.472 - 00:00.331, the `Read blend:` line
+        (2, "rendered", 0.053),  # 00:00.525 - 00:00.472, the previous save
+        (3, "rendered", 0.064),
+    ]
+    assert [f.output_path for f in frames] == [f"/tmp/renders/sh050/b50_000{n}.png" for n in (1, 2, 3)]
+    assert [(f.first_line, f.last_line) for f in frames] == [(2, 2), (3, 3), (4, 4)]
+    # The log says nothing else about them; the bpy module prints no version header.
+    first = frames[0]
+    assert (first.saving_seconds, first.peak_memory_mib, first.samples_done, first.samples_total) == (None,) * 4
+    assert (first.engine, first.blender_version) == (None, None)
+
+
+def test_real_5x_saved_only_workbench_among_egl_errors() -> None:
+    frames = list(parse_file(FIXTURES / "backrooms__sh050__render-05__job-0502.log"))
+    assert [(f.frame, f.status, f.render_seconds, f.first_line) for f in frames] == [
+        (1, "rendered", 0.179, 5),
+        (2, "rendered", 0.005, 6),
+    ]
+
+
+def test_real_5x_saved_only_long_frame_keeps_the_clock_minutes() -> None:
+    frames = list(parse_file(FIXTURES / "backrooms__sh050__render-05__job-0504.log"))
+    assert [(f.frame, f.render_seconds) for f in frames] == [(1, 0.111), (2, 0.045), (3, 557.189)]
+
+
+def test_real_5x_save_error_after_saved_only_frames_is_a_failed_frame() -> None:
+    frames = list(parse_file(FIXTURES / "backrooms__sh050__render-05__job-0503.log"))
+    assert [(f.frame, f.status) for f in frames] == [(1, "rendered"), (2, "rendered"), (3, "failed")]
+    failed = frames[2]
+    # Numbered from the path in `Error: Render error (File exists) cannot save: '...b50_0003.png'`;
+    # its seconds run from frame 2's save to the last stamped line before it (00:00.506).
+    assert (failed.first_line, failed.last_line, failed.output_path) == (5, 5, None)
+    assert failed.render_seconds == 0.062
+
+
+def test_real_5x_kill_mid_frame_at_the_default_level_leaves_no_trace() -> None:
+    # Killed while rendering frame 3: at the default level nothing says a frame had started, so
+    # the log reads like a finished two-frame render and no failed frame is made up.
+    frames = list(parse_file(FIXTURES / "backrooms__sh050__render-05__job-0505.log"))
+    assert [(f.frame, f.status, f.render_seconds) for f in frames] == [(1, "rendered", 0.125), (2, "rendered", 0.041)]
+
+
+def test_real_5x_info_level_workbench_frames_have_no_progress_lines() -> None:
+    frames = list(parse_file(FIXTURES / "backrooms__sh050__render-06__job-0601.log"))
+    assert [(f.frame, f.status, f.render_seconds, f.saving_seconds) for f in frames] == [
+        (1, "rendered", 0.54, 0.18),  # Blender's own `Time:` figures
+        (2, "rendered", 0.01, 0.0),
+    ]
+    # From `Rendering frame 1` to its `Time:`, over the shader logging between them.
+    assert [(f.first_line, f.last_line) for f in frames] == [(7, 340), (341, 345)]
+    # `Engine: Workbench` is not an engine raw.render_logs accepts: left unknown.
+    assert frames[0].engine is None
+
+
+def test_real_5x_kill_as_a_frame_starts_is_a_failed_frame() -> None:
+    frames = list(parse_file(FIXTURES / "backrooms__sh050__render-06__job-0602.log"))
+    assert [(f.frame, f.status) for f in frames] == [(1, "rendered"), (2, "rendered"), (3, "failed")]
+    killed = frames[2]
+    assert (killed.first_line, killed.last_line, killed.output_path) == (346, 346, None)
+    assert killed.render_seconds == 0.0  # `Rendering frame 3` is the last thing the log shows
+
+
+def test_real_5x_info_level_cycles_capture() -> None:
+    frames = list(parse_file(FIXTURES / "backrooms__sh050__render-06__job-0603.log"))
+    assert [(f.frame, f.status, f.render_seconds, f.saving_seconds) for f in frames] == [
+        (1, "rendered", 0.28, 0.23),
+        (2, "rendered", 0.05, 0.0),
+    ]
+    first = frames[0]
+    assert (first.engine, first.samples_done, first.samples_total, first.peak_memory_mib) == ("cycles", 16, 16, 2)
+    assert (first.first_line, first.last_line) == (7, 53)
+    assert first.output_path == "/tmp/renders/sh050/ci_0001.png"
+
+
+def test_real_45_capture() -> None:
+    frames = list(parse_file(FIXTURES / "backrooms__sh045__render-04__job-0451.log"))
+    assert [(f.frame, f.status, f.render_seconds, f.saving_seconds) for f in frames] == [
+        (1, "rendered", 0.08, 0.06),
+        (2, "rendered", 0.01, 0.0),
+    ]
+    assert (frames[0].engine, frames[0].samples_done, frames[0].peak_memory_mib) == ("cycles", 16, 9.09)
+    assert (frames[0].first_line, frames[0].last_line) == (2, 44)
+
+
+NEW_CAPTURES = sorted(p.name for p in FIXTURES.glob("backrooms__sh04*.log")) + sorted(
+    p.name for p in FIXTURES.glob("backrooms__sh05*.log")
+)
+
+
+@pytest.mark.parametrize("name", NEW_CAPTURES)
+def test_captures_read_alike_in_any_chunks_and_as_lines(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = FIXTURES / name
+    whole = list(parse_file(path))
+    assert whole
+    assert list(parse_lines(path.read_text().splitlines())) == whole
+    monkeypatch.setattr(blender_log, "_CHUNK_BYTES", 7)
+    assert list(parse_file(path)) == whole
+
+
+def fixture_lines(name: str, first: int = 1, last: int | None = None) -> str:
+    lines = (FIXTURES / name).read_text().splitlines(keepends=True)
+    return "".join(lines[first - 1 : last])
+
+
+def test_first_frame_counts_from_blender_start_and_a_new_process_from_zero() -> None:
+    # Real 5.0.1 lines (bpy, factory scene, no .blend opened, so no `Read blend:`); the run's log
+    # appended twice, as a worker re-running a job into the same file would.
+    run = """00:01.521  render           | Saved: '/tmp/bpycap/out/b50_0001.png'
+00:01.536  render           | Saved: '/tmp/bpycap/out/b50_0002.png'
+"""
+    frames = parse(run + run)
+    # Frame 1 holds Blender's start-up too: nothing in the log says when rendering began.
+    assert [(f.frame, f.render_seconds) for f in frames] == [(1, 1.521), (2, 0.015), (1, 1.521), (2, 0.015)]
+
+
+def test_mixed_log_frames_with_and_without_progress_lines() -> None:
+    # Real 5.0.1 captures one after another: an info-level Cycles frame (lines 1-53 of job-0603),
+    # a default-level run (job-0501), and the info-level frame again.
+    info = fixture_lines("backrooms__sh050__render-06__job-0603.log", 1, 53)
+    saved_only = fixture_lines("backrooms__sh050__render-05__job-0501.log")
+    frames = parse(info + saved_only + info)
+    assert [(f.frame, f.status, f.render_seconds, f.engine, f.samples_done) for f in frames] == [
+        (1, "rendered", 0.28, "cycles", 16),
+        (1, "rendered", 0.141, None, None),
+        (2, "rendered", 0.053, None, None),
+        (3, "rendered", 0.064, None, None),
+        (1, "rendered", 0.28, "cycles", 16),
+    ]
+    assert [f.first_line for f in frames] == [7, 55, 56, 57, 64]
+
+
+def test_crash_after_saved_only_frames_with_progress_lines_is_a_failed_frame() -> None:
+    # job-0501, then frame 1's 5.x progress lines of job-0603 (lines 10-49) renumbered as frame 4,
+    # the log ending there as a killed render's does.
+    progress = fixture_lines("backrooms__sh050__render-06__job-0603.log", 10, 49).replace("Fra: 1 ", "Fra: 4 ")
+    frames = parse(fixture_lines("backrooms__sh050__render-05__job-0501.log") + progress)
+    assert [(f.frame, f.status) for f in frames] == [(1, "rendered"), (2, "rendered"), (3, "rendered"), (4, "failed")]
+    crashed = frames[3]
+    assert (crashed.first_line, crashed.last_line) == (5, 44)
+    assert (crashed.samples_done, crashed.samples_total, crashed.engine) == (1, 16, "cycles")
+    assert crashed.render_seconds == 0.008  # 00:02.170 - 00:02.162, first to last progress line
+
+
+def test_saved_only_multi_view_files_are_one_frame() -> None:
+    # Real 5.x line shape; the stereo paths are invented (`####` then Blender's view suffix).
+    frames = parse(
+        """00:00.331  blend            | Read blend: "/projects/sh050.blend"
+00:00.472  render           | Saved: '/renders/sh050/b50_0001_L.png'
+00:00.480  render           | Saved: '/renders/sh050/b50_0001_R.png'
+00:00.525  render           | Saved: '/renders/sh050/b50_0002_L.png'
+00:00.531  render           | Saved: '/renders/sh050/b50_0002_R.png'
+"""
+    )
+    assert [(f.frame, f.render_seconds, f.output_path, f.last_line) for f in frames] == [
+        (1, 0.149, "/renders/sh050/b50_0001_L.png", 3),
+        (2, 0.051, "/renders/sh050/b50_0002_L.png", 5),
+    ]
+
+
+def test_saved_file_without_a_frame_number_and_no_frame_in_progress_is_skipped() -> None:
+    assert parse("00:00.472  render           | Saved: '/renders/sh050/final.png'\n") == []
+
+
+def test_unstamped_saved_only_frame_takes_the_time_line() -> None:
+    # 3.x/4.x line shapes with no `Fra:` before them (invented frame): the path numbers the frame.
+    (frame,) = parse("Saved: '/tmp/bl/out/wb_0005.png'\nTime: 00:00.20 (Saving: 00:00.01)\n")
+    assert (frame.frame, frame.status, frame.render_seconds, frame.saving_seconds) == (5, "rendered", 0.2, 0.01)

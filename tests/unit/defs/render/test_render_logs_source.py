@@ -42,3 +42,26 @@ def test_a_log_with_a_bad_name_is_rejected_whole(lake: Lake) -> None:
     assert lake.scalar("SELECT count(*) FROM raw.render_logs") == 0
     reason = lake.scalar("SELECT _reason FROM quarantine.render_logs")
     assert reason.startswith("whole file rejected: render log name 'render.log' is not <film_id>__<shot>__")
+
+
+def test_5x_frames_with_only_saved_lines_load_numbered_from_their_files(lake: Lake) -> None:
+    files = [(p.name, p.read_bytes()) for p in sorted(CAPTURES.glob("backrooms__sh050__*.log"))]
+    report = lake.load(RENDER_LOGS, *files)
+    assert report.committed
+    assert report.rows_quarantined == 0
+    rows = lake.rows(
+        "SELECT job_id, frame, status, render_seconds, output_path, _row_number FROM raw.render_logs "
+        "WHERE job_id IN ('job-0501', 'job-0503') ORDER BY job_id, frame"
+    )
+    # Real Blender 5.0.1 logs at the default level: one `Saved:` line per frame and nothing else.
+    assert [(r["job_id"], r["frame"], r["status"], r["render_seconds"], r["_row_number"]) for r in rows] == [
+        ("job-0501", 1, "rendered", 0.141, 2),
+        ("job-0501", 2, "rendered", 0.053, 3),
+        ("job-0501", 3, "rendered", 0.064, 4),
+        ("job-0503", 1, "rendered", 0.129, 2),
+        ("job-0503", 2, "rendered", 0.043, 3),
+        ("job-0503", 3, "failed", 0.062, 5),
+    ]
+    assert rows[0]["output_path"] == "/tmp/renders/sh050/b50_0001.png"
+    assert rows[5]["output_path"] is None
+    assert lake.scalar("SELECT count(*) FROM raw.render_logs") == 20  # every frame of the eight sh050 logs
