@@ -1,4 +1,4 @@
-"""Blender command-line render logs (CONTRACTS.md §4 render_logs): one record per frame.
+"""Blender command-line render logs (the source `render_logs`): one record per frame.
 
 One parser for the dialects Blender 3.x, 4.x and 5.x print (`tests/fixtures/blender/` holds
 real 3.4.1, 4.5.15 and 5.0.1 captures, the unit tests say which lines are real and which
@@ -68,9 +68,9 @@ _SAVED = re.compile(rb"Saved: ?'?(.*?)'?\s*$")
 _HEADER = re.compile(rb"Blender (\d+\.\d+(?:\.\d+)?)\b")
 _RENDERING_FRAME = re.compile(rb"Rendering frame (\d+)\s*$")
 _ENGINE = re.compile(rb"Engine: (\S.*?)\s*$")
-# The engines raw.render_logs accepts (quality/raw/render_logs.json); another engine's name
-# (Workbench, an add-on's) is left unknown rather than have its frames quarantined.
-_ENGINES = {b"cycles": "cycles", b"eevee": "eevee"}
+# Blender's own engines, the ones raw.render_logs accepts (quality/raw/render_logs.json); an
+# add-on's engine is left unknown rather than have its frames quarantined.
+_ENGINES = {b"cycles": "cycles", b"eevee": "eevee", b"workbench": "workbench"}
 _READ_BLEND = re.compile(rb"Read blend: ")
 _CANNOT_SAVE = re.compile(rb"(?:Error: |ERROR )?Render error \(.*\) cannot save: '?(.*?)'?\s*$")
 _STEM_FRAME = re.compile(r"(\d+)\D*$")

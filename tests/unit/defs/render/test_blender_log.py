@@ -353,8 +353,7 @@ def test_real_5x_info_level_workbench_frames_have_no_progress_lines() -> None:
     ]
     # From `Rendering frame 1` to its `Time:`, over the shader logging between them.
     assert [(f.first_line, f.last_line) for f in frames] == [(7, 340), (341, 345)]
-    # `Engine: Workbench` is not an engine raw.render_logs accepts: left unknown.
-    assert frames[0].engine is None
+    assert frames[0].engine == "workbench"
 
 
 def test_real_5x_kill_as_a_frame_starts_is_a_failed_frame() -> None:
