@@ -41,6 +41,19 @@ class Settings:
     home: Path
     catalog: str  # DuckLake metadata: "sqlite:/abs/path" or "postgres:<libpq conninfo>"
     data_path: str
+    # The long-running services (`backlot serve`, `backlot api`): loopback unless told otherwise.
+    dagster_host: str = "127.0.0.1"
+    dagster_port: int = 3000
+    api_host: str = "127.0.0.1"
+    api_port: int = 8484
+    ingest_token: str | None = None  # the ingest API's bearer token
+    ingest_max_bytes: int = 64 << 20
+    # Dagster's instance storage: SQLite in the home, or a PostgreSQL server (a postgresql:// URL).
+    dagster_postgres_url: str | None = None
+    # Lake upkeep: snapshots (and so `--as-of` publishes) older than this may be expired; the
+    # latest publish always stays readable. Dagster runs older than run_retention_days are deleted.
+    snapshot_retention_days: int = 30
+    run_retention_days: int = 90
 
     @property
     def landing_dir(self) -> Path:
@@ -83,8 +96,18 @@ def load_settings() -> Settings:
     data_path = os.environ.get("BACKLOT_DATA_PATH") or str(home / "lake" / "data")
     if "://" not in data_path:
         data_path = str(Path(data_path).expanduser().resolve())
+    env = os.environ.get
     return Settings(
         home=home,
         catalog=_normalise_catalog(catalog, home),
         data_path=data_path.rstrip("/") + "/",
+        dagster_host=env("BACKLOT_DAGSTER_HOST", "127.0.0.1"),
+        dagster_port=int(env("BACKLOT_DAGSTER_PORT", "3000")),
+        api_host=env("BACKLOT_API_HOST", "127.0.0.1"),
+        api_port=int(env("BACKLOT_API_PORT", "8484")),
+        ingest_token=env("BACKLOT_INGEST_TOKEN") or None,
+        ingest_max_bytes=int(env("BACKLOT_INGEST_MAX_BYTES", str(64 << 20))),
+        dagster_postgres_url=env("BACKLOT_DAGSTER_POSTGRES_URL") or None,
+        snapshot_retention_days=int(env("BACKLOT_SNAPSHOT_RETENTION_DAYS", "30")),
+        run_retention_days=int(env("BACKLOT_RUN_RETENTION_DAYS", "90")),
     )
