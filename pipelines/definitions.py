@@ -1,30 +1,27 @@
-"""The one Definitions: a raw asset per landing source, every domain under pipelines/defs/, the main job."""
+"""The one Definitions: every source's raw asset and sensor, every domain under pipelines/defs/, the job."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from pipelines import defs as domains
+from pipelines.defs.box_office.schedules import daily_box_office_refresh, monday_revision_pass
+from pipelines.defs.jobs import backlot_pipeline
+from pipelines.defs.landing_sensors import landing_sensor
 from pipelines.defs.raw_assets import raw_asset
 from pipelines.defs.resources import LakehouseResource, dbt_resource
+from pipelines.defs.run_failures import record_failed_runs
 from pipelines.sources import DOMAINS, SOURCES
 
-PIPELINE_JOB = "backlot_pipeline"
-
 raw_assets = [raw_asset(spec, group=DOMAINS[name]) for name, spec in SOURCES.items()]
-assets = [*raw_assets, *dg.load_assets_from_package_module(domains)]
-asset_checks = dg.load_asset_checks_from_package_module(domains)
-
-backlot_pipeline = dg.define_asset_job(
-    PIPELINE_JOB,
-    selection=dg.AssetSelection.all(),
-    description="Load every waiting landing file, validate, build dbt models, audit, publish.",
-)
+landing_sensors = [landing_sensor(spec, backlot_pipeline) for spec in SOURCES.values()]
 
 defs = dg.Definitions(
-    assets=assets,
-    asset_checks=asset_checks,
+    assets=[*raw_assets, *dg.load_assets_from_package_module(domains)],
+    asset_checks=dg.load_asset_checks_from_package_module(domains),
     jobs=[backlot_pipeline],
+    sensors=[*landing_sensors, record_failed_runs],
+    schedules=[daily_box_office_refresh, monday_revision_pass],
     resources={
         "lakehouse": LakehouseResource(),
         "dbt": dbt_resource(),

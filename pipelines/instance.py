@@ -8,15 +8,30 @@ from pipelines.settings import REPO_ROOT, Settings
 
 TEMPLATE = REPO_ROOT / "dagster.yaml"
 
+# With BACKLOT_DAGSTER_POSTGRES_URL set, runs, events and schedules live on that server; the
+# URL stays in the environment, never in the file.
+POSTGRES_STORAGE = """
+storage:
+  postgres:
+    postgres_url:
+      env: BACKLOT_DAGSTER_POSTGRES_URL
+"""
+
+
+def config(settings: Settings) -> str:
+    """The instance's dagster.yaml for these settings: the template, plus PostgreSQL storage if named."""
+    text = TEMPLATE.read_text()
+    return text + POSTGRES_STORAGE if settings.dagster_postgres_url else text
+
 
 def prepare(settings: Settings) -> Path:
-    """Create the instance's home and write its dagster.yaml from the template; return the home."""
+    """Create the instance's home and write its dagster.yaml; return the home (DAGSTER_HOME)."""
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    template = TEMPLATE.read_text()
-    if not config.is_file() or config.read_text() != template:
-        config.write_text(template)
+    path = home / "dagster.yaml"
+    wanted = config(settings)
+    if not path.is_file() or path.read_text() != wanted:
+        path.write_text(wanted)
     return home
 
 

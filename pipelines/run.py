@@ -84,7 +84,10 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
     """
     import dagster as dg
 
-    from pipelines.definitions import PIPELINE_JOB, defs
+    from pipelines.definitions import defs
+    from pipelines.defs.jobs import PIPELINE_JOB
+    from pipelines.defs.run_failures import failed_checks, failed_steps
+    from pipelines.defs.run_failures import record as record_failure
 
     job = defs.resolve_job_def(PIPELINE_JOB)
     settings = load_settings()
@@ -102,32 +105,13 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
-        failed_steps = [
-            f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
-            for event in result.get_step_failure_events()
-            # a failed blocking check is reported below, with its reason
-            if event.step_failure_data.error is None
-            or event.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError"
-        ]
-        failed_checks = [
-            # A warn-severity check (e.g. render data for a film not yet in the catalog) informs, it does not block.
-            f"{'WARNING' if evaluation.severity == dg.AssetCheckSeverity.WARN else 'FAILED CHECK'} "
-            f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
-            + (f": {evaluation.description}" if evaluation.description else "")
-            for evaluation in result.get_asset_check_evaluations()
-            if not evaluation.passed
-        ]
-    outcome = _outcome(result.run_id, result.success, failed_steps, failed_checks)
+        steps = failed_steps(result.get_step_failure_events())
+        checks = failed_checks(result.get_asset_check_evaluations())
+    if not result.success:
+        record_failure(settings, result.run_id, PIPELINE_JOB, steps, checks)
+    outcome = _outcome(result.run_id, result.success, steps, checks)
     outcome.log_path = str(log_path)
     return outcome
-
-
-def _root_cause(error: object) -> str:
-    """The innermost error's message: the one that says what actually went wrong."""
-    while getattr(error, "cause", None) is not None:
-        error = error.cause  # type: ignore[attr-defined]
-    lines = [line for line in str(getattr(error, "message", error)).strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
 
 
 def _outcome(run_id: str, success: bool, failed_steps: list[str], failed_checks: list[str]) -> RunOutcome:

@@ -23,7 +23,8 @@ LINKS = "platform,object_id,film_id,role\nyoutube,abc,level-zero-2026,trailer\n"
 
 def pipeline_job() -> dg.JobDefinition:
     """The job the UI launches; a function so each step's process can rebuild it (`dg.reconstructable`)."""
-    from pipelines.definitions import PIPELINE_JOB, defs
+    from pipelines.definitions import defs
+    from pipelines.defs.jobs import PIPELINE_JOB
 
     return defs.resolve_job_def(PIPELINE_JOB)
 

@@ -22,7 +22,8 @@ def _mart(sql: str) -> list[dict[str, object]]:
 
 
 def test_definitions_load() -> None:
-    from pipelines.definitions import PIPELINE_JOB, defs
+    from pipelines.definitions import defs
+    from pipelines.defs.jobs import PIPELINE_JOB
 
     job = defs.resolve_job_def(PIPELINE_JOB)
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}

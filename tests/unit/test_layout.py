@@ -33,7 +33,8 @@ def test_the_engine_imports_nothing_from_dagster() -> None:
 def test_every_source_spec_becomes_a_raw_asset_with_its_blocking_check() -> None:
     import dagster as dg
 
-    from pipelines.definitions import PIPELINE_JOB, defs
+    from pipelines.definitions import defs
+    from pipelines.defs.jobs import PIPELINE_JOB
     from pipelines.sources import DOMAINS, SOURCES
 
     for name in SOURCES:
