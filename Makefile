@@ -38,8 +38,8 @@ format: $(INSTALLED)  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix pipelines tests bench
 	$(VENV)/bin/ruff format pipelines tests bench
 
-dev: $(INSTALLED)  ## the Dagster UI on http://127.0.0.1:3000 over $BACKLOT_HOME (default ./.backlot)
-	DAGSTER_HOME=$$($(PY) -m pipelines.instance) $(VENV)/bin/dagster dev -w workspace.yaml
+dev: $(INSTALLED)  ## backlot serve for development: the UI on :3000, the daemon, the ingest API on :8484 without a token
+	$(VENV)/bin/backlot serve --insecure-no-auth
 
 bench: $(INSTALLED)  ## benchmarks against bare DuckDB (prints figures; about half an hour)
 	$(PY) bench/ingest_box_office.py

@@ -56,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--as-of", type=int, metavar="PUBLISH_ID", help="query the marts as that publish left them")
     sql.set_defaults(handler=_sql)
 
+    serve = commands.add_parser("serve", help="the Dagster UI and daemon and the ingest API, until stopped")
+    serve.add_argument("--dagster-host", help="the UI's address (default 127.0.0.1, BACKLOT_DAGSTER_HOST)")
+    serve.add_argument("--dagster-port", type=int, help="the UI's port (default 3000, BACKLOT_DAGSTER_PORT)")
+    serve.add_argument("--api-host", help="the ingest API's address (default 127.0.0.1, BACKLOT_API_HOST)")
+    serve.add_argument("--api-port", type=int, help="the ingest API's port (default 8484, BACKLOT_API_PORT)")
+    serve.add_argument(
+        "--insecure-no-auth", action="store_true", help="run the ingest API without BACKLOT_INGEST_TOKEN"
+    )
+    serve.set_defaults(handler=_serve)
+
     status = commands.add_parser("status", help="per-source loads, last publish, failing checks")
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.set_defaults(handler=_status)
@@ -101,6 +111,32 @@ def _run(args: argparse.Namespace) -> int:
     outcome = run_once()
     print(outcome.render())
     return EXIT_OK if outcome.published else EXIT_FAILED
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from pipelines.serve import serve
+
+    overrides = {
+        name: value
+        for name, value in (
+            ("dagster_host", args.dagster_host),
+            ("dagster_port", args.dagster_port),
+            ("api_host", args.api_host),
+            ("api_port", args.api_port),
+        )
+        if value is not None
+    }
+    settings = dataclasses.replace(load_settings(), **overrides)
+    if not settings.ingest_token and not args.insecure_no_auth:
+        print(
+            "backlot serve: BACKLOT_INGEST_TOKEN is not set; set it, or pass --insecure-no-auth to run the "
+            "ingest API without authentication",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return serve(settings, insecure_no_auth=args.insecure_no_auth)
 
 
 def _demo(args: argparse.Namespace) -> int:

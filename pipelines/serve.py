@@ -1,0 +1,135 @@
+"""`backlot serve`: the long-running services, started and supervised as child processes.
+
+The Dagster webserver (the UI) and daemon (sensors, schedules, the run queue) on the home's
+instance, and the ingest API. Each child runs in a process group of its own, so stopping it
+stops whatever it started (code servers, run workers). Nothing is restarted silently: when a
+child exits on its own, `serve` says which and how, stops the others and exits 1. On SIGINT
+or SIGTERM it stops every child, then marks any run they left "started" as failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines import instance
+from pipelines.settings import REPO_ROOT, Settings
+
+WORKSPACE = REPO_ROOT / "workspace.yaml"
+# How long a child has to stop after SIGTERM before its process group is killed.
+STOP_TIMEOUT = 30.0
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    url: str
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+
+def services(settings: Settings, *, insecure_no_auth: bool = False) -> list[Service]:
+    """The children `serve` starts, on the settings' addresses."""
+    bin_dir = Path(sys.executable).parent
+    ui = [str(bin_dir / "dagster-webserver"), "-w", str(WORKSPACE)]
+    ui += ["-h", settings.dagster_host, "-p", str(settings.dagster_port)]
+    api = [sys.executable, "-m", "pipelines.cli", "api", "--host", settings.api_host, "--port", str(settings.api_port)]
+    if insecure_no_auth:
+        api.append("--insecure-no-auth")
+    return [
+        Service(
+            "dagster-webserver",
+            ui,
+            f"http://{settings.dagster_host}:{settings.dagster_port}",
+        ),
+        Service("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", str(WORKSPACE)], "(no port)"),
+        Service("ingest-api", api, f"http://{settings.api_host}:{settings.api_port}/v1/landing/<source>"),
+    ]
+
+
+class _Stop(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+def serve(settings: Settings, *, insecure_no_auth: bool = False) -> int:
+    """Run the services until a signal (exit 0) or until one of them exits on its own (exit 1)."""
+    dagster_home = instance.prepare(settings)
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    children = services(settings, insecure_no_auth=insecure_no_auth)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Stop(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    code = 0
+    try:
+        for child in children:
+            child.process = subprocess.Popen(child.command, env=env, cwd=REPO_ROOT, start_new_session=True)
+            print(f"backlot serve: {child.name:<18} {child.url} (pid {child.process.pid})", flush=True)
+        print(f"backlot serve: home {settings.home}; Ctrl-C stops every service", flush=True)
+        while True:
+            for child in children:
+                assert child.process is not None
+                returncode = child.process.poll()
+                if returncode is not None:
+                    print(
+                        f"backlot serve: {child.name} exited on its own with code {returncode}; "
+                        "stopping the other services",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    code = 1
+                    raise _Stop("child exited")
+            time.sleep(0.5)
+    except _Stop:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the shutdown
+        _stop_all(children)
+        _fail_runs_left_started(dagster_home)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("backlot serve: stopped", flush=True)
+    return code
+
+
+def _stop_all(children: list[Service]) -> None:
+    """SIGTERM every child's process group; SIGKILL the groups still there after STOP_TIMEOUT."""
+    running = [c for c in children if c.process is not None and c.process.poll() is None]
+    for child in running:
+        assert child.process is not None
+        _signal_group(child.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for child in running:
+        assert child.process is not None
+        try:
+            child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"backlot serve: {child.name} did not stop in {STOP_TIMEOUT:.0f} s; killing it", file=sys.stderr)
+            _signal_group(child.process.pid, signal.SIGKILL)
+            child.process.wait()
+    for child in children:  # whatever the children started and left behind in their groups
+        if child.process is not None:
+            _signal_group(child.process.pid, signal.SIGKILL)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group has ended
+        os.killpg(pgid, sig)
+
+
+def _fail_runs_left_started(dagster_home: Path) -> None:
+    """Runs whose workers were stopped with the services are marked failed, never left "started"."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as dagster:
+        in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+        for record in dagster.get_run_records(filters=dg.RunsFilter(statuses=in_flight)):
+            dagster.report_run_failed(record.dagster_run, "stopped by `backlot serve` shutting down")
+            print(f"backlot serve: run {record.dagster_run.run_id} was in flight: marked failed", flush=True)
