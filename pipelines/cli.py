@@ -161,17 +161,18 @@ def _sql(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from pipelines import status
     from pipelines.lib import query
 
     try:
-        report = query.status()
+        report = status.report(load_settings())
     except query.QueryError as error:
         print(f"backlot status: {error}")
         return EXIT_OK
     if args.format == "json":
         print(json.dumps(report, indent=2, default=str))
     else:
-        print(query.render_status(report))
+        print(status.render(report))
     return EXIT_OK
 
 

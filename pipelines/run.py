@@ -87,7 +87,7 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
     from pipelines.definitions import defs
     from pipelines.defs.jobs import PIPELINE_JOB
     from pipelines.defs.run_failures import failed_checks, failed_steps
-    from pipelines.defs.run_failures import record as record_failure
+    from pipelines.lib import failures
 
     job = defs.resolve_job_def(PIPELINE_JOB)
     settings = load_settings()
@@ -108,7 +108,7 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
         steps = failed_steps(result.get_step_failure_events())
         checks = failed_checks(result.get_asset_check_evaluations())
     if not result.success:
-        record_failure(settings, result.run_id, PIPELINE_JOB, steps, checks)
+        failures.record(settings, result.run_id, PIPELINE_JOB, steps, checks)
     outcome = _outcome(result.run_id, result.success, steps, checks)
     outcome.log_path = str(log_path)
     return outcome

@@ -33,6 +33,12 @@ def raw_asset(spec: SourceSpec, *, group: str) -> dg.AssetsDefinition:
         check_specs=[check],
         pool=LAKE_WRITERS_POOL,
         kinds={"duckdb"},
+        # Warn after the source's usual interval without a load, fail after three of them.
+        freshness_policy=(
+            dg.FreshnessPolicy.time_window(warn_window=spec.expected_every, fail_window=3 * spec.expected_every)
+            if spec.expected_every
+            else None
+        ),
         description=f"Waiting files of landing/{spec.name}/ loaded into raw.{spec.name}; bad rows to quarantine.",
     )
     def _load(context: dg.AssetExecutionContext, lakehouse: LakehouseResource) -> Iterator[dg.MaterializeResult[None]]:

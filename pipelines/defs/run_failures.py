@@ -1,23 +1,18 @@
 """Failed runs, made loud: which step failed and why, which check blocked the publish.
 
-Each failed run is one line of `BACKLOT_HOME/logs/failed-runs.jsonl`, written by `backlot
-run` for its own runs and by the run-failure sensor for every other run of the instance;
-`backlot status` prints the ones since the last publish.
+Each failed run is recorded (`pipelines.lib.failures`) by `backlot run` for its own runs and
+by the run-failure sensor for every other run of the instance; `backlot status` prints the
+ones since the last publish.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable
 
 import dagster as dg
 
-from pipelines.settings import Settings, load_settings
-
-FAILED_RUNS = Path("logs") / "failed-runs.jsonl"
+from pipelines.lib import failures
+from pipelines.settings import load_settings
 
 
 def root_cause(error: object) -> str:
@@ -49,24 +44,6 @@ def failed_checks(evaluations: Iterable[dg.AssetCheckEvaluation]) -> list[str]:
     ]
 
 
-def record(settings: Settings, run_id: str, job: str, steps: Sequence[str], checks: Sequence[str]) -> None:
-    """Append the failed run to the home's list (once per run)."""
-    path = settings.home / FAILED_RUNS
-    if run_id in {entry["run_id"] for entry in read(settings)}:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    entry = {"run_id": run_id, "job": job, "failed_at": datetime.now(UTC).isoformat(), "steps": steps, "checks": checks}
-    with path.open("a") as handle:
-        handle.write(json.dumps(entry) + "\n")
-
-
-def read(settings: Settings) -> list[dict[str, Any]]:
-    path = settings.home / FAILED_RUNS
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 @dg.run_failure_sensor(
     name="record_failed_runs",
     default_status=dg.DefaultSensorStatus.RUNNING,
@@ -84,5 +61,5 @@ def record_failed_runs(context: dg.RunFailureSensorContext) -> None:
     steps = failed_steps(context.get_step_failure_events())
     if not steps and not evaluations:
         steps = [f"the run failed: {root_cause(context.failure_event.message or '')}"]
-    record(load_settings(), run.run_id, run.job_name, steps, failed_checks(evaluations))
+    failures.record(load_settings(), run.run_id, run.job_name, steps, failed_checks(evaluations))
     context.log.info(f"recorded failed run {run.run_id}")

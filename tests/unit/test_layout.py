@@ -45,3 +45,20 @@ def test_every_source_spec_becomes_a_raw_asset_with_its_blocking_check() -> None
         assert (check.name, check.blocking) == ("quality_suite", True)
     assert set(DOMAINS.values()) == {"box_office", "render", "social"}
     assert defs.resolve_job_def(PIPELINE_JOB) is not None
+
+
+def test_each_sources_usual_interval_is_the_same_for_dagster_and_dbt() -> None:
+    from datetime import timedelta
+
+    import yaml
+
+    from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.sources import SOURCES
+
+    [raw] = yaml.safe_load((DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml").read_text())["sources"]
+    dbt = {}
+    for table in raw["tables"]:
+        warn = (table.get("freshness") or {}).get("warn_after")
+        dbt[table["name"]] = timedelta(**{warn["period"] + "s": warn["count"]}) if warn else None
+
+    assert dbt == {name: spec.expected_every for name, spec in SOURCES.items()}

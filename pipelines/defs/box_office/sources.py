@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pipelines.lib.loading import Column, RowRule, SourceSpec
 
 FILMS = SourceSpec(
@@ -20,6 +22,7 @@ FILMS = SourceSpec(
     ),
     # A film without an id is known by the slug of its title and release year.
     derived={"film_id": "coalesce(film_id, slug(title) || '-' || year(release_date))"},
+    expected_every=timedelta(days=8),  # the catalog is re-exported about weekly
 )
 
 # `title_key` is the same SQL as dbt's macro of that name (a test holds them equal): case- and
@@ -46,6 +49,7 @@ BOX_OFFICE_DAILY = SourceSpec(
     ),
     derived={"territory": "lower(territory)"},
     depends_on=("films",),
+    expected_every=timedelta(hours=36),  # a chart a day, and slack for a late one
     rules=(
         RowRule(
             _KNOWN_FILM[0], "'unknown film: no film_id ''' || film_id || ''' in the films catalog'", reads=("film_id",)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 from pipelines.defs.render.blender_log import parse_file, parse_log_name
@@ -13,6 +14,7 @@ _FRAME_EVENTS = "('frame_started', 'frame_finished', 'frame_failed')"
 RENDER_EVENTS = SourceSpec(
     name="render_events",
     formats=("jsonl",),
+    expected_every=timedelta(hours=6),  # the farm manager ships events several times an hour
     columns=(
         Column("event_id", required=True),
         Column("event_type", required=True),
@@ -57,6 +59,7 @@ RENDER_EVENTS = SourceSpec(
 GPU_METRICS = SourceSpec(
     name="gpu_metrics",
     formats=("csv",),
+    expected_every=timedelta(hours=6),  # workers ship nvidia-smi samples several times an hour
     columns=(
         Column("worker"),
         Column("ts", "timestamp", required=True, aliases=("timestamp",)),
@@ -114,6 +117,7 @@ _FRAME_FIELDS = (
 RENDER_LOGS = SourceSpec(
     name="render_logs",
     formats=("log",),
+    expected_every=timedelta(hours=12),  # a log lands when its job ends; jobs run for hours
     columns=(
         Column("film_id"),
         Column("shot"),

@@ -8,6 +8,8 @@ JsonDocument reads both). A body that is not the data we asked for (an API error
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pipelines.lib.loading import AlreadyLoaded, Column, JsonDocument, RowRule, SourceSpec
 
 
@@ -25,6 +27,7 @@ _YOUTUBE_ITEM_KIND = (
 YOUTUBE = SourceSpec(
     name="youtube",
     formats=("json",),
+    expected_every=timedelta(hours=36),  # the collector polls daily
     columns=(
         Column("observed_at", "timestamp"),  # from the envelope or the file name
         Column("response_kind"),
@@ -77,6 +80,7 @@ YOUTUBE = SourceSpec(
 REDDIT = SourceSpec(
     name="reddit",
     formats=("json",),
+    expected_every=timedelta(hours=36),  # the collector polls daily
     columns=(
         Column("observed_at", "timestamp"),
         Column("after"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -140,6 +141,10 @@ class SourceSpec:
     record_reader: Callable[[Path], Iterable[Mapping[str, object]]] | None = None
     # For API responses: one JSON document per file, its records read in one query per batch.
     document: JsonDocument | None = None
+    # How often the source normally sends something; silence for longer is a freshness warning
+    # (dbt's source freshness in dbt_project/models/staging/_sources.yml says the same). None:
+    # no natural cadence.
+    expected_every: timedelta | None = None
 
     @property
     def record_label(self) -> str:
