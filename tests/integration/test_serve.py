@@ -1,0 +1,114 @@
+"""`backlot serve` end to end: files pushed over HTTP reach the published marts with nobody pressing a button."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines import lakehouse
+from pipelines.settings import load_settings
+from tests.integration.conftest import DAILY_CSV, FILMS_CSV
+
+TOKEN = "test-token-not-a-secret"
+# The sensors tick every 15 s and the pass takes about half a minute: minutes, not seconds.
+PUBLISHED_WITHIN = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def _push(api: str, source: str, name: str, body: str) -> int:
+    request = urllib.request.Request(
+        f"{api}/v1/landing/{source}",
+        data=body.encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {TOKEN}", "X-Backlot-Filename": name, "Content-Type": "text/csv"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)
+
+
+def _publishes() -> int:
+    try:
+        con = lakehouse.connect(load_settings(), read_only=True)
+    except Exception:  # no lake yet
+        return 0
+    try:
+        row = con.execute("SELECT count(*) FROM meta.publishes").fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        con.close()
+
+
+def _processes_of(home: Path) -> list[int]:
+    """Processes whose environment names this home: whatever serve started and left behind."""
+    marker = f"BACKLOT_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_serve_publishes_pushed_files_and_stops_cleanly(home: Path) -> None:
+    ui_port, api_port = _free_port(), _free_port()
+    env = {**os.environ, "BACKLOT_HOME": str(home), "BACKLOT_INGEST_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "pipelines.cli", "serve", "--dagster-port", str(ui_port)]
+    command += ["--api-port", str(api_port)]
+    serve = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    api = f"http://127.0.0.1:{api_port}"
+    try:
+        _wait_for(f"{api}/healthz", 60)
+        _wait_for(f"http://127.0.0.1:{ui_port}/server_info", 120)
+        assert _push(api, "films", "films.csv", FILMS_CSV) == 202
+        assert _push(api, "box_office_daily", "daily.csv", DAILY_CSV) == 202
+
+        deadline = time.monotonic() + PUBLISHED_WITHIN
+        while _publishes() == 0 and time.monotonic() < deadline and serve.poll() is None:
+            time.sleep(2)
+        assert _publishes() >= 1, "nothing was published"
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        output, _ = serve.communicate(timeout=120)
+
+    assert serve.returncode == 0, output
+    assert "stopped" in output
+    assert _processes_of(home) == []  # no orphaned child
+    con = lakehouse.connect(load_settings(), read_only=True)
+    try:
+        titles = {row[0] for row in con.execute("SELECT title FROM marts.film_capital_efficiency").fetchall()}
+    finally:
+        con.close()
+    assert titles == {"Level Zero", "Starfall Legacy"}
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        in_flight = instance.get_run_records(
+            filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED])
+        )
+        assert in_flight == []
