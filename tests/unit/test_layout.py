@@ -58,7 +58,7 @@ def test_each_sources_usual_interval_is_the_same_for_dagster_and_dbt() -> None:
     [raw] = yaml.safe_load((DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml").read_text())["sources"]
     dbt = {}
     for table in raw["tables"]:
-        warn = (table.get("freshness") or {}).get("warn_after")
+        warn = (table.get("config", {}).get("freshness") or {}).get("warn_after")
         dbt[table["name"]] = timedelta(**{warn["period"] + "s": warn["count"]}) if warn else None
 
     assert dbt == {name: spec.expected_every for name, spec in SOURCES.items()}
