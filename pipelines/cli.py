@@ -108,7 +108,8 @@ def _readable(path: Path) -> bool:
 def _run(args: argparse.Namespace) -> int:
     from pipelines.run import run_once
 
-    outcome = run_once()
+    # Live progress only on a terminal: piped output stays the summary alone.
+    outcome = run_once(progress=sys.stderr.isatty())
     print(outcome.render())
     return EXIT_OK if outcome.published else EXIT_FAILED
 

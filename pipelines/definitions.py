@@ -8,6 +8,7 @@ from pipelines import defs as domains
 from pipelines.defs.box_office.schedules import daily_box_office_refresh, monday_revision_pass
 from pipelines.defs.jobs import backlot_pipeline
 from pipelines.defs.landing_sensors import landing_sensor
+from pipelines.defs.progress import progress_logger
 from pipelines.defs.raw_assets import raw_asset
 from pipelines.defs.resources import LakehouseResource, dbt_resource
 from pipelines.defs.run_failures import record_failed_runs
@@ -26,4 +27,5 @@ defs = dg.Definitions(
         "lakehouse": LakehouseResource(),
         "dbt": dbt_resource(),
     },
+    loggers={"console": dg.colored_console_logger, "progress": progress_logger},
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from pipelines.lib import query
 from pipelines.sample_data.box_office import seed_box_office
 from pipelines.sample_data.render import seed_render
@@ -56,7 +58,7 @@ def run_demo(*, scale: int = 1, seed: int = 7) -> int:
     written += seed_render(settings.landing_dir, scale=scale, seed=seed)
     written += seed_social(settings.landing_dir, seed=seed)
     print(f"seeded {len(written)} files into {settings.landing_dir}")
-    outcome = run_once()
+    outcome = run_once(progress=sys.stderr.isatty())
     print(outcome.render())
     if not outcome.published:
         return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pipelines import instance, lakehouse
 from pipelines.lib.publish import Publish
@@ -74,13 +74,14 @@ class RunOutcome:
         return "\n".join(lines)
 
 
-def run_once(log_level: str = "INFO") -> RunOutcome:
+def run_once(log_level: str = "INFO", *, progress: bool = False) -> RunOutcome:
     """Execute the pipeline job in this process, recorded in the home's Dagster instance.
 
     The run, its asset materializations and its check results land in BACKLOT_HOME/dagster
     (the instance `make dev` opens), so the Dagster UI shows why a publish was blocked.
     Dagster's and dbt's own output goes to BACKLOT_HOME/logs/last-run.log, so the terminal
-    shows only the summary; the log keeps every step for whoever needs the detail.
+    shows only the summary; the log keeps every step for whoever needs the detail. With
+    `progress`, each step and what loading loaded is printed as it happens (for a terminal).
     """
     import dagster as dg
 
@@ -94,6 +95,9 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
     log_path = settings.home / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     dagster_home = instance.prepare(settings)
+    loggers: dict[str, Any] = {"console": {"config": {"log_level": log_level}}}
+    if progress:
+        loggers["progress"] = {}
     with (
         log_path.open("w") as log,
         contextlib.redirect_stdout(log),
@@ -103,7 +107,7 @@ def run_once(log_level: str = "INFO") -> RunOutcome:
         result = job.execute_in_process(
             instance=dagster_instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config={"loggers": loggers},
         )
         steps = failed_steps(result.get_step_failure_events())
         checks = failed_checks(result.get_asset_check_evaluations())
