@@ -124,6 +124,18 @@ class JsonDocument:
 
 
 @dataclass(frozen=True)
+class FileNaming:
+    """What the loader reads from a source's file names: such a file must be named, and named this way.
+
+    A delivery without a name (the ingest API names bodies by their content) cannot be
+    loaded as this source, and one with a name the loader cannot read is refused up front.
+    """
+
+    pattern: str  # the form, for people: `<worker>__<anything>.csv`
+    check: Callable[[str], object]  # raises ValueError, saying why, for a name the loader cannot use
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     name: str
     columns: tuple[Column, ...]
@@ -140,6 +152,8 @@ class SourceSpec:
     record_reader: Callable[[Path], Iterable[Mapping[str, object]]] | None = None
     # For API responses: one JSON document per file, its records read in one query per batch.
     document: JsonDocument | None = None
+    # When the file name carries data the rows need (a worker, a job): how it must look.
+    file_naming: FileNaming | None = None
 
     @property
     def record_label(self) -> str:
