@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -98,11 +99,13 @@ def create_app(settings: Settings, *, insecure_no_auth: bool = False) -> FastAPI
         responses={200: {"model": Receipt, "description": "already received: nothing was written"}, **_ERRORS},
         dependencies=[Depends(authorize)],
         openapi_extra={"requestBody": {"required": True, "content": dict.fromkeys(_MEDIA_TYPES, _BODY)}},
+        summary="Land a file in landing/{source}/",
         tags=["landing"],
     )
     async def land(
-        source: str,
+        source: Annotated[str, PathParam(description=f"the landing source: {', '.join(SOURCES)}")],
         request: Request,
+        # Declared for the OpenAPI document; the name is read from the raw header, as UTF-8.
         x_backlot_filename: Annotated[
             str | None,
             Header(description="the file's name (needed for render_logs and gpu_metrics); UTF-8, no path"),

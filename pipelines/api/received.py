@@ -36,9 +36,11 @@ class ReceivedContent:
     def loaded_name(self, source: str, sha256: str) -> str | None:
         """The name content was first recorded under in `meta.loads` for `source`, if it was.
 
-        Read through a read-only lake connection, so the API never waits for a load, nor a
-        load for it. A lake that cannot be read is logged and taken as "not recorded": the
-        file is then landed, and the loader records it as a duplicate if it is one.
+        Read through a read-only lake connection opened for this lookup and closed at once:
+        on the SQLite catalog, a writer in another process waits to commit while a reader's
+        connection is open, so none is kept. A lake that cannot be read is logged and taken
+        as "not recorded": the file is then landed, and the loader records it as a duplicate
+        if it is one.
         """
         catalog = self.settings.catalog
         if catalog.startswith("sqlite:") and not Path(catalog.removeprefix("sqlite:")).exists():

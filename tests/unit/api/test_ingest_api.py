@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import http.client
 import json
 import logging
+import signal
 import socket
 import subprocess
 import sys
@@ -89,15 +91,19 @@ def serve(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[...,
     """Start the API in a background thread on a free 127.0.0.1 port; `serve(KEY=value)` sets settings first."""
     running: list[tuple[uvicorn.Server, threading.Thread, socket.socket]] = []
 
-    def start(**env: str) -> Api:
-        monkeypatch.setenv("BACKLOT_INGEST_TOKEN", TOKEN)
+    def start(*, token: str | None = TOKEN, insecure_no_auth: bool = False, **env: str) -> Api:
+        if token is None:
+            monkeypatch.delenv("BACKLOT_INGEST_TOKEN", raising=False)
+        else:
+            monkeypatch.setenv("BACKLOT_INGEST_TOKEN", token)
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         # log_config=None: leave the test process's logging alone (and let caplog see the records).
-        config = uvicorn.Config(create_app(load_settings()), log_config=None, lifespan="off", log_level="info")
+        app = create_app(load_settings(), insecure_no_auth=insecure_no_auth)
+        config = uvicorn.Config(app, log_config=None, lifespan="off", log_level="info")
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
@@ -235,6 +241,24 @@ def test_content_already_loaded_is_a_duplicate(api: Api, lake: Any) -> None:
     assert landing.waiting_paths(api.home / "landing" / "films") == []
 
 
+def test_two_identical_bodies_sent_at_once_land_once(api: Api) -> None:
+    start = threading.Barrier(2, timeout=DEADLINE)
+    answers: list[Answer] = []
+
+    def send() -> None:
+        start.wait()
+        answers.append(api.post("render_events", EVENTS_JSONL))
+
+    senders = [threading.Thread(target=send) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(DEADLINE)
+
+    assert sorted(answer.status for answer in answers) == [200, 202]
+    assert list(api.landed("render_events").values()) == [EVENTS_JSONL]
+
+
 def test_a_different_body_under_a_waiting_name_keeps_both(api: Api) -> None:
     corrected = CATALOG_CSV.replace(b"1200000", b"1300000")
 
@@ -308,11 +332,50 @@ def test_the_api_refuses_to_start_without_a_token(
         create_app(load_settings())
 
 
-def test_insecure_no_auth_accepts_deliveries_without_a_token(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BACKLOT_INGEST_TOKEN", raising=False)
-    app = create_app(load_settings(), insecure_no_auth=True)
+def test_backlot_api_listens_on_loopback_and_stops_cleanly(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKLOT_INGEST_TOKEN", TOKEN)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "pipelines.cli", "api", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        api = Api(port, home)
+        deadline = time.monotonic() + 6 * DEADLINE  # a fresh interpreter imports the sources first
+        while True:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "backlot api did not answer"
+            try:
+                if api.request("GET", "/healthz").status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert api.post("films", CATALOG_CSV, name="catalog.csv").status == 202
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            out, err = process.communicate(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
 
-    assert any(getattr(route, "path", None) == "/v1/landing/{source}" for route in app.routes)
+    assert process.returncode == 0, err
+    assert out.splitlines()[0] == f"backlot api: listening on http://127.0.0.1:{port} (landing zone {home / 'landing'})"
+    assert "landed films/catalog.csv" in err
+    assert TOKEN not in out + err
+
+
+def test_insecure_no_auth_accepts_deliveries_without_a_token(serve: Callable[..., Api]) -> None:
+    api = serve(token=None, insecure_no_auth=True)
+
+    assert api.post("films", CATALOG_CSV, name="catalog.csv", token=None).status == 202
+
+
+def test_insecure_no_auth_does_not_switch_off_a_token_that_is_set(serve: Callable[..., Api]) -> None:
+    api = serve(insecure_no_auth=True)
+
+    _assert_error(api.post("films", CATALOG_CSV, name="catalog.csv", token=None), 401, "unauthorized")
+    assert api.post("films", CATALOG_CSV, name="catalog.csv").status == 202
 
 
 # --- sources and names -------------------------------------------------------------------------------
@@ -380,6 +443,45 @@ def test_a_file_name_with_a_nul_byte_never_lands(api: Api) -> None:
 
     assert response.split(b" ", 2)[1] in (b"400", b"422")
     assert api.all_files() == []
+
+
+def test_a_nul_byte_in_the_name_that_gets_past_the_http_server_is_422(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The request goes straight to the application, as a laxer HTTP server would hand it over.
+    monkeypatch.setenv("BACKLOT_INGEST_TOKEN", TOKEN)
+    app = create_app(load_settings())
+    incoming = [{"type": "http.request", "body": CATALOG_CSV, "more_body": False}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [(b"authorization", f"Bearer {TOKEN}".encode()), (b"x-backlot-filename", b"x\x00.csv")]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/landing/films",
+        "raw_path": b"/v1/landing/films",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8484),
+    }
+    asyncio.run(app(scope, receive, send))
+
+    [start] = [m for m in sent if m["type"] == "http.response.start"]
+    body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+    assert (start["status"], body["error"]) == (422, "invalid_filename")
+    assert "control character" in body["detail"]
+    assert not (home / "landing" / "films").exists() or not any((home / "landing" / "films").iterdir())
 
 
 @pytest.mark.parametrize("source", ["render_logs", "gpu_metrics"])
