@@ -102,15 +102,17 @@ def _check_csv_header(spec: SourceSpec, head: bytes) -> None:
 
 
 def _check_first_json_line(head: bytes, *, complete: bool) -> None:
-    lines = head.split(b"\n")
+    # Lenient where the loader might not refuse: a byte-order mark, bytes that are not UTF-8
+    # (inside a string they only spoil that value); only the line's structure is judged.
+    lines = head.removeprefix(b"\xef\xbb\xbf").split(b"\n")
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         if number == len(lines) and not complete:
             return  # the first record runs past the start kept: the loader will judge it
         try:
-            record = json.loads(line.decode("utf-8"), strict=False)
-        except (ValueError, UnicodeDecodeError):
+            record = json.loads(line.decode("utf-8", errors="replace"), strict=False)
+        except ValueError:
             raise ApiError(
                 422, "not_json_lines", f"line {number} is not JSON: JSON Lines hold one JSON object per line"
             ) from None

@@ -577,10 +577,11 @@ def test_a_body_that_is_not_the_sources_format_is_refused(
         ("youtube", "videos_20260620T090000Z.json", YOUTUBE_RESPONSE),
         ("youtube", None, b'{"fetched_at": "2026-06-20T09:00:00Z", "response": ' + YOUTUBE_RESPONSE + b"}"),
         ("render_events", None, b"\n" + EVENTS_JSONL + b"not json: the loader quarantines this line\n"),
+        ("render_events", None, b"\xef\xbb\xbf" + EVENTS_JSONL.replace(b"j1", b"j\xff")),  # BOM, a bad byte in a string
         ("films", "catalog.csv", b"\xef\xbb\xbf" + CATALOG_CSV.replace(b",", b";")),  # BOM, semicolons
         ("render_logs", "f__s__w__j.log", b"Blender 4.2.0\n" + b"Fra:1\n" * 2000 + b"\x00" * 16),  # a crash's NULs
     ],
-    ids=["stamped-response", "envelope", "jsonl-later-lines", "csv-semicolons", "log-nul-tail"],
+    ids=["stamped-response", "envelope", "jsonl-later-lines", "jsonl-bom-latin1", "csv-semicolons", "log-nul-tail"],
 )
 def test_what_the_loader_might_read_is_accepted(api: Api, source: str, name: str | None, body: bytes) -> None:
     assert api.post(source, body, name=name).status == 202
