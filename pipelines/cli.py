@@ -66,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
 
+    api = commands.add_parser("api", help="serve the ingest API: producers POST files into landing/SOURCE/")
+    api.add_argument("--host", help="address to listen on (default BACKLOT_API_HOST, else 127.0.0.1)")
+    api.add_argument("--port", type=int, help="port to listen on (default BACKLOT_API_PORT, else 8484)")
+    api.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="start without BACKLOT_INGEST_TOKEN: anyone who can reach the port may deliver files",
+    )
+    api.set_defaults(handler=_api)
+
     status = commands.add_parser("status", help="per-source loads, last publish, failing checks")
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.set_defaults(handler=_status)
@@ -103,6 +113,21 @@ def _readable(path: Path) -> bool:
             return True
     except OSError:
         return False
+
+
+def _api(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not settings.ingest_token and not args.insecure_no_auth:
+        print(
+            "backlot api: no ingest token: set BACKLOT_INGEST_TOKEN, or pass --insecure-no-auth to accept anyone",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from pipelines.api import server  # FastAPI and uvicorn only for this command
+
+    host = args.host or settings.api_host
+    port = settings.api_port if args.port is None else args.port
+    return server.serve(settings, host=host, port=port, insecure_no_auth=args.insecure_no_auth)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from pipelines.settings import IGNORED_PREFIXES, IGNORED_SUFFIXES
 
@@ -171,35 +172,65 @@ def scan(path: Path) -> LandedFile:
     )
 
 
-def deliver(source_dir: Path, name: str, content: bytes | Path) -> Path:
-    """Put a file into the landing zone atomically: temp name, fsync, then link under its name.
+@contextlib.contextmanager
+def temp_file(source_dir: Path, label: str = "delivery") -> Iterator[tuple[BinaryIO, Path]]:
+    """A new, empty file in `source_dir` under a temp name, open for writing; gone on exit unless placed.
 
-    A scan never sees a half-written file, because temp names start with '.' and end in
-    '.tmp'. The link never replaces a file: if one with that name is still waiting, it is
-    queued first (see the module docstring), so both contents are loaded.
+    Temp names start with '.' and end in '.tmp', so no scan takes a half-written file. The
+    file is made in the source folder itself because `place` links it, and a link cannot
+    cross file systems.
     """
     source_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=source_dir)
-    target = source_dir / name
+    # A long name would make the temp name longer than a file name may be: a label is enough.
+    prefix = "." + label.encode()[:64].decode(errors="ignore") + "."
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=source_dir)
+    path = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            if isinstance(content, Path):
-                with content.open("rb") as src:
-                    shutil.copyfileobj(src, handle, 1 << 20)
-            else:
-                handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        while True:
-            try:
-                os.link(tmp_name, target)
-                break
-            except FileExistsError:
-                _queue_one(source_dir, target)
+            yield handle, path
     finally:
-        Path(tmp_name).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+
+
+def place(source_dir: Path, temp: Path, name: str) -> Path:
+    """Put an already-written temp file of `source_dir` in place as `name`: fsync, link, never over a waiting file.
+
+    The one way a delivery lands (`deliver`, the ingest API). The link is atomic and never
+    replaces a file: if one of that name is still waiting, it is queued first (see the
+    module docstring), so both contents are loaded. The temp name is removed, and the
+    folder is fsynced, so the file is durably there under its name when this returns.
+    """
+    if temp.parent != source_dir:
+        raise ValueError(f"{temp} is not in {source_dir}: a link cannot put it there atomically")
+    if name in ("", ".", "..") or "/" in name or "\0" in name:
+        raise ValueError(f"{name!r} is not a file name in {source_dir}")
+    fd = os.open(temp, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # the content is on disk before any name points at it
+    finally:
+        os.close(fd)
+    target = source_dir / name
+    while True:
+        try:
+            os.link(temp, target)
+            break
+        except FileExistsError:
+            _queue_one(source_dir, target)
+    temp.unlink()
     _fsync_dir(source_dir)
     return target
+
+
+def deliver(source_dir: Path, name: str, content: bytes | Path) -> Path:
+    """Put a file into the landing zone atomically: a temp file, written and fsynced, then `place`d under its name."""
+    with temp_file(source_dir, name) as (handle, temp):
+        if isinstance(content, Path):
+            with content.open("rb") as src:
+                shutil.copyfileobj(src, handle, CHUNK)
+        else:
+            handle.write(content)
+        handle.flush()
+        return place(source_dir, temp, name)
 
 
 def _queue_one(source_dir: Path, path: Path) -> None:

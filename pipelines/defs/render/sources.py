@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from pipelines.defs.render.blender_log import parse_file, parse_log_name
-from pipelines.lib.loading import AlreadyLoaded, Column, RowRule, SourceSpec
+from pipelines.lib.loading import AlreadyLoaded, Column, FileNaming, RowRule, SourceSpec
 
 _FRAME_EVENTS = "('frame_started', 'frame_finished', 'frame_failed')"
 
@@ -53,6 +53,15 @@ RENDER_EVENTS = SourceSpec(
     ),
 )
 
+
+def _gpu_file_worker(name: str) -> str:
+    """The worker a gpu_metrics file name names, as the `worker` column derives it; ValueError if none."""
+    worker = name.split("__", 1)[0] if "__" in name else ""
+    if not worker.strip():
+        raise ValueError(f"gpu_metrics file name {name!r} does not name the worker: <worker>__<anything>.csv")
+    return worker
+
+
 # `nvidia-smi --query-gpu=... --format=csv[,nounits]`: columns in any order, with or without
 # units, under the names nvidia-smi prints (the aliases). The worker is the file name's
 # first part: `<worker>__<anything>.csv`.
@@ -77,6 +86,7 @@ GPU_METRICS = SourceSpec(
     ),
     derived={"worker": "CASE WHEN contains(_file_name, '__') THEN split_part(_file_name, '__', 1) END"},
     rules=(RowRule("worker IS NULL", "'the file name does not name the worker (<worker>__<anything>.csv)'"),),
+    file_naming=FileNaming("<worker>__<anything>.csv", _gpu_file_worker),
     no_header_reason=(
         "no header line: nvidia-smi output made with `noheader` cannot be read unambiguously "
         "(columns may come in any order); export with --format=csv or csv,nounits"
@@ -136,4 +146,5 @@ RENDER_LOGS = SourceSpec(
         Column("last_line", "integer"),
     ),
     record_reader=_frames,
+    file_naming=FileNaming("<film_id>__<shot>__<worker>__<job_id>.log", parse_log_name),
 )

@@ -8,11 +8,12 @@ is described by a `spec.SourceSpec`; `macros` reads chart-formatted values in SQ
 from pipelines.lib.loading.batch import load_batch, load_pending
 from pipelines.lib.loading.readers.base import FileRejected
 from pipelines.lib.loading.report import FileOutcome, LoadReport
-from pipelines.lib.loading.spec import AlreadyLoaded, Column, JsonDocument, RowRule, SourceSpec
+from pipelines.lib.loading.spec import AlreadyLoaded, Column, FileNaming, JsonDocument, RowRule, SourceSpec
 
 __all__ = [
     "AlreadyLoaded",
     "Column",
+    "FileNaming",
     "FileOutcome",
     "FileRejected",
     "JsonDocument",

@@ -125,6 +125,18 @@ class JsonDocument:
 
 
 @dataclass(frozen=True)
+class FileNaming:
+    """What the loader reads from a source's file names: such a file must be named, and named this way.
+
+    A delivery without a name (the ingest API names bodies by their content) cannot be
+    loaded as this source, and one with a name the loader cannot read is refused up front.
+    """
+
+    pattern: str  # the form, for people: `<worker>__<anything>.csv`
+    check: Callable[[str], object]  # raises ValueError, saying why, for a name the loader cannot use
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     name: str
     columns: tuple[Column, ...]
@@ -145,6 +157,8 @@ class SourceSpec:
     # (dbt's source freshness in dbt_project/models/staging/_sources.yml says the same). None:
     # no natural cadence.
     expected_every: timedelta | None = None
+    # When the file name carries data the rows need (a worker, a job): how it must look.
+    file_naming: FileNaming | None = None
 
     @property
     def record_label(self) -> str:

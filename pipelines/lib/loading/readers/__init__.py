@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 
@@ -24,20 +25,24 @@ from pipelines.lib.loading.readers.json_lines import JsonLinesReader
 from pipelines.lib.loading.readers.python_records import PythonRecordReader
 from pipelines.lib.loading.spec import SourceSpec
 
-__all__ = ["BatchRead", "FileRejected", "read_batch"]
+__all__ = ["BatchRead", "FileRejected", "name_format", "read_batch"]
 
 FILE_READERS: dict[str, type[FileReader]] = {"csv": CsvReader, "jsonl": JsonLinesReader, "json": JsonArrayReader}
 
 
-def detect_format(file: LandedFile, formats: Sequence[str]) -> str:
-    """The file's format by its name: `.jsonl`/`.ndjson` JSON Lines, `.json` one JSON document, else CSV."""
-    suffix = file.path.suffix.lower()
+def name_format(name: str) -> str:
+    """The format a file is read as, by its name: `.jsonl`/`.ndjson` JSON Lines, `.json` one JSON document, else CSV."""
+    suffix = Path(name).suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        fmt = "jsonl"
-    elif suffix == ".json":
-        fmt = "json"
-    else:
-        fmt = "csv"
+        return "jsonl"
+    if suffix == ".json":
+        return "json"
+    return "csv"
+
+
+def detect_format(file: LandedFile, formats: Sequence[str]) -> str:
+    """The file's format by its name (`name_format`), if the source accepts it."""
+    fmt = name_format(file.name)
     if fmt not in formats:
         raise FileRejected(f"{fmt.upper()} is not an accepted format for this source (accepted: {', '.join(formats)})")
     return fmt
