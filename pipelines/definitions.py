@@ -5,6 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import defs as domains
+from pipelines.defs.maintenance.jobs import backlot_maintenance  # lake upkeep: job and nightly schedule
+from pipelines.defs.maintenance.schedules import nightly_maintenance
 from pipelines.defs.raw_assets import raw_asset
 from pipelines.defs.resources import LakehouseResource, dbt_resource
 from pipelines.sources import DOMAINS, SOURCES
@@ -24,7 +26,8 @@ backlot_pipeline = dg.define_asset_job(
 defs = dg.Definitions(
     assets=assets,
     asset_checks=asset_checks,
-    jobs=[backlot_pipeline],
+    jobs=[backlot_pipeline, backlot_maintenance],
+    schedules=[nightly_maintenance],
     resources={
         "lakehouse": LakehouseResource(),
         "dbt": dbt_resource(),
