@@ -79,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="per-source loads, last publish, failing checks")
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.set_defaults(handler=_status)
+
+    maintain = commands.add_parser(
+        "maintain", help="lake upkeep: merge small files, expire old snapshots, delete unneeded files and old runs"
+    )
+    maintain.set_defaults(handler=_maintain)
     return parser
 
 
@@ -200,6 +205,44 @@ def _status(args: argparse.Namespace) -> int:
     else:
         print(status.render(report))
     return EXIT_OK
+
+
+def _maintain(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines import lakehouse
+    from pipelines.lib import maintenance
+
+    settings = load_settings()
+    if not settings.catalog_is_postgres and not Path(settings.catalog.removeprefix("sqlite:")).exists():
+        print(f"backlot maintain: no lakehouse at {settings.catalog}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        con = lakehouse.connect(settings)
+        try:
+            report = maintenance.maintain(con, settings)
+        finally:
+            con.close()
+    except (duckdb.Error, OSError, maintenance.MaintenanceError) as error:
+        print(f"backlot maintain: {_first_line(error)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(report.render())
+    # The nightly Dagster job also forgets old runs; by hand, so does this, when the home has an instance.
+    if settings.dagster_home.is_dir():
+        from pipelines.defs.maintenance.runs import delete_old_runs_in_home
+
+        try:
+            deleted = delete_old_runs_in_home(settings)
+        except Exception as error:  # Dagster's storage errors have no common base class
+            print(f"backlot maintain: deleting old Dagster runs failed: {_first_line(error)}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"dagster runs deleted: {len(deleted):,} (older than {settings.run_retention_days} days)")
+    return EXIT_OK
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def main_exit() -> None:

@@ -35,10 +35,24 @@ def _open(as_of: int | None = None) -> duckdb.DuckDBPyConnection:
         con.execute(f"SET search_path = '{lakehouse.LAKE}.marts,{lakehouse.LAKE}.meta,{lakehouse.LAKE}.quarantine'")
         return con
     probe = lakehouse.connect(settings, read_only=True)
-    row = probe.execute("SELECT snapshot_id, mart_rows FROM meta.publishes WHERE publish_id = ?", [as_of]).fetchone()
-    probe.close()
+    try:
+        row = probe.execute(
+            "SELECT snapshot_id, mart_rows FROM meta.publishes WHERE publish_id = ?", [as_of]
+        ).fetchone()
+        kept = row is not None and probe.execute(
+            f"SELECT count(*) FROM ducklake_snapshots('{lakehouse.LAKE}') WHERE snapshot_id = ?", [row[0]]
+        ).fetchone() == (1,)
+    finally:
+        probe.close()
     if row is None:
         raise QueryError(f"no publish with id {as_of} (see `backlot sql 'from meta.publishes'`)")
+    if not kept:
+        # Lake maintenance (`backlot maintain`, pipelines/lib/maintenance.py) expired it.
+        raise QueryError(
+            f"publish {as_of} is no longer readable: lake maintenance expired its snapshot {row[0]} "
+            f"(publishes older than BACKLOT_SNAPSHOT_RETENTION_DAYS={settings.snapshot_retention_days} days "
+            "are expired, except the latest)"
+        )
     snapshot, mart_rows = int(row[0]), dict(row[1])
     con = lakehouse.connect(settings, read_only=True, snapshot=snapshot)
     # At that snapshot the audit tables hold exactly what the publish exposed.
