@@ -101,6 +101,8 @@ def _open(settings: Settings, *, read_only: bool = False, snapshot: int | None =
     """A new in-memory DuckDB with the lake attached."""
     if not settings.catalog_is_postgres:
         settings.lake_dir.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            _write_ahead_log(Path(settings.catalog.removeprefix("sqlite:")))
     if "://" not in settings.data_path:
         Path(settings.data_path).mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(config={"threads": os.cpu_count() or 2})
@@ -113,6 +115,20 @@ def _open(settings: Settings, *, read_only: bool = False, snapshot: int | None =
     if not read_only and snapshot is None:
         bootstrap(con)
     return con
+
+
+def _write_ahead_log(catalog: Path) -> None:
+    """Put the SQLite catalog in WAL mode (once: the mode stays with the file).
+
+    In SQLite's default journal mode, a query reading the catalog in another process (a long
+    `backlot sql`, the dashboard, the ingest API's duplicate lookup) makes every writer's
+    commit fail with "database is locked"; in WAL mode readers and the writer never wait.
+    """
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(catalog, timeout=30)) as sqlite:
+        if sqlite.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            sqlite.execute("PRAGMA journal_mode=WAL")
 
 
 def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
