@@ -14,3 +14,8 @@ backlot_pipeline = dg.define_asset_job(
     description="Load every waiting landing file, validate, build dbt models, audit, publish.",
     tags=LAKE_WRITER_TAGS,
 )
+
+# Sensor and schedule runs execute their steps in the run's own process: the steps take turns
+# on the lake anyway, and a process per step would pay Python's and Dagster's start-up for
+# each (a run launched from the UI may still choose the multiprocess executor).
+IN_PROCESS: dict[str, object] = {"execution": {"config": {"in_process": {}}}}

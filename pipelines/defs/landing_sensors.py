@@ -22,6 +22,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.defs.jobs import IN_PROCESS
 from pipelines.lib import landing
 from pipelines.lib.loading import SourceSpec
 from pipelines.settings import load_settings
@@ -89,6 +90,7 @@ def landing_sensor(spec: SourceSpec, job: dg.UnresolvedAssetJobDefinition) -> dg
             run_requests=[
                 dg.RunRequest(
                     run_key=f"{spec.name}:{key}",
+                    run_config=IN_PROCESS,
                     tags={"backlot/source": spec.name, "backlot/new-files": str(len(new))},
                 )
             ],

@@ -93,7 +93,9 @@ def test_serve_publishes_pushed_files_and_stops_cleanly(home: Path) -> None:
         deadline = time.monotonic() + PUBLISHED_WITHIN
         while _publishes() == 0 and time.monotonic() < deadline and serve.poll() is None:
             time.sleep(2)
-        assert _publishes() >= 1, "nothing was published"
+        if _publishes() == 0:
+            serve.send_signal(signal.SIGTERM)
+            raise AssertionError("nothing was published:\n" + serve.communicate(timeout=120)[0][-6000:])
     finally:
         serve.send_signal(signal.SIGTERM)
         output, _ = serve.communicate(timeout=120)

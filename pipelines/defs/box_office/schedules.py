@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs.jobs import backlot_pipeline
+from pipelines.defs.jobs import IN_PROCESS, backlot_pipeline
 
 TIMEZONE = "America/Los_Angeles"
 
@@ -16,6 +16,7 @@ daily_box_office_refresh = dg.ScheduleDefinition(
     cron_schedule="0 10 * * *",
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    run_config=IN_PROCESS,
     tags={"backlot/pass": "daily-refresh"},
     description="Daily: load what arrived, rebuild and publish (the day's charts are in by 10:00 Pacific).",
 )
@@ -28,6 +29,7 @@ monday_revision_pass = dg.ScheduleDefinition(
     cron_schedule="0 15 * * 1",
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
+    run_config=IN_PROCESS,
     tags={"backlot/pass": "estimate-to-actual"},
     description="Mondays: the weekend's estimates give way to actuals; rebuild and republish every mart.",
 )
