@@ -46,6 +46,8 @@ bench: $(INSTALLED)  ## benchmarks against bare DuckDB (prints figures; about ha
 	$(PY) bench/ingest_render.py
 	$(PY) bench/parse_blender_log.py
 	$(PY) bench/ingest_social.py
+	$(PY) bench/ingest_api.py
+	$(PY) bench/serve_latency.py
 
 clean:  ## remove the demo home and build artefacts (keeps .venv)
 	rm -rf .backlot dbt_project/target dbt_project/logs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pipelines.settings import REPO_ROOT, Settings
@@ -25,7 +26,15 @@ def config(settings: Settings) -> str:
 
 
 def prepare(settings: Settings) -> Path:
-    """Create the instance's home and write its dagster.yaml; return the home (DAGSTER_HOME)."""
+    """Create the instance's home and write its dagster.yaml; return the home (DAGSTER_HOME).
+
+    A plain `postgresql://` URL is given the psycopg2 driver that dagster-postgres speaks
+    (SQLAlchemy's default driver for it is psycopg 3, whose NOTIFY it cannot send), in this
+    process's environment, which the services and runs started from here inherit.
+    """
+    url = settings.dagster_postgres_url
+    if url and url.startswith(("postgresql://", "postgres://")):
+        os.environ["BACKLOT_DAGSTER_POSTGRES_URL"] = "postgresql+psycopg2://" + url.split("://", 1)[1]
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     path = home / "dagster.yaml"

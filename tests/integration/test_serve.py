@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from pipelines import lakehouse
 from pipelines.settings import load_settings
@@ -54,11 +55,13 @@ def _push(api: str, source: str, name: str, body: str) -> int:
 def _publishes() -> int:
     try:
         con = lakehouse.connect(load_settings(), read_only=True)
-    except Exception:  # no lake yet
+    except duckdb.Error:  # no lake yet
         return 0
     try:
         row = con.execute("SELECT count(*) FROM meta.publishes").fetchone()
         return int(row[0]) if row else 0
+    except duckdb.Error:  # the lake exists, its meta tables not yet
+        return 0
     finally:
         con.close()
 
