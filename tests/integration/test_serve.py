@@ -117,3 +117,35 @@ def test_serve_publishes_pushed_files_and_stops_cleanly(home: Path) -> None:
             filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED])
         )
         assert in_flight == []
+
+
+def test_stopping_serve_during_a_run_leaves_no_run_started(home: Path) -> None:
+    ui_port, api_port = _free_port(), _free_port()
+    env = {**os.environ, "BACKLOT_HOME": str(home), "BACKLOT_INGEST_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "pipelines.cli", "serve", "--dagster-port", str(ui_port)]
+    command += ["--api-port", str(api_port)]
+    serve = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    api = f"http://127.0.0.1:{api_port}"
+    started = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+    try:
+        _wait_for(f"{api}/healthz", 60)
+        assert _push(api, "films", "films.csv", FILMS_CSV) == 202
+        deadline = time.monotonic() + PUBLISHED_WITHIN
+        in_flight = []
+        while not in_flight and time.monotonic() < deadline:
+            time.sleep(1)
+            if (home / "dagster" / "dagster.yaml").is_file():
+                with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+                    in_flight = instance.get_run_records(filters=dg.RunsFilter(statuses=started))
+        assert in_flight, "no run started"
+    finally:
+        serve.send_signal(signal.SIGTERM)  # mid-run
+        output, _ = serve.communicate(timeout=120)
+
+    assert serve.returncode == 0, output
+    assert _processes_of(home) == []
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        run = instance.get_run_by_id(in_flight[0].dagster_run.run_id)
+        assert run is not None
+        assert run.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)
+        assert instance.get_run_records(filters=dg.RunsFilter(statuses=started)) == []
