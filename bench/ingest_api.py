@@ -3,7 +3,8 @@
 Run by `make bench` (not by the tests): `python bench/ingest_api.py [--quick]`.
 
 A `backlot api` process on a free loopback port and a fresh BACKLOT_HOME; this process is
-the load generator (`http.client`, one connection per worker, every body different so each
+the load generator (`http.client`, one connection per worker, the home's lake created first
+so each delivery's duplicate lookup reads it, every body different so each
 is landed, none a duplicate). For each body size it sends a fixed number of requests, one
 worker at a time and then four at once, and prints requests per second, MB/s and the
 median and 95th-percentile latency. Beside them, "bare": the same bodies written the way any
@@ -129,6 +130,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="backlot-bench-api-") as workdir:
         home, port = Path(workdir) / "home", _free_port()
         env = {**os.environ, "BACKLOT_HOME": str(home), "BACKLOT_INGEST_TOKEN": TOKEN}
+        # A home with a lake, as in production: each delivery looks its content up in meta.loads.
+        create_lake = "from pipelines import lakehouse; lakehouse.connect()"
+        subprocess.run([sys.executable, "-c", create_lake], env=env, cwd=REPO, check=True)
         server = subprocess.Popen(
             [sys.executable, "-m", "pipelines.cli", "api", "--port", str(port)],
             env=env,

@@ -31,38 +31,71 @@ class ReceivedContent:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._hashes: dict[str, dict[StatKey, str]] = {}  # source -> waiting file -> its SHA-256
+        # source -> (the catalog's version, hash -> the name it was first recorded under)
+        self._loaded: dict[str, tuple[tuple[tuple[int, int], ...], dict[str, str]]] = {}
         self._guard = threading.Lock()
 
     def loaded_name(self, source: str, sha256: str) -> str | None:
         """The name content was first recorded under in `meta.loads` for `source`, if it was.
 
-        Read through a read-only lake connection opened for this lookup and closed at once:
-        on the SQLite catalog, a writer in another process waits to commit while a reader's
-        connection is open, so none is kept. A lake that cannot be read is logged and taken
-        as "not recorded": the file is then landed, and the loader records it as a duplicate
-        if it is one.
+        On the SQLite catalog the source's recorded hashes are read once and kept until the
+        catalog's files change (a commit changes them): opening the lake costs far more than
+        a request, and a delivery must not wait for it. Other catalogs are asked each time.
+        """
+        version = self._catalog_version()
+        with self._guard:
+            cached = self._loaded.get(source)
+        if version is not None and cached is not None and cached[0] == version:
+            return cached[1].get(sha256)
+        names = self._read_loaded(source)
+        if version is not None:
+            with self._guard:
+                self._loaded[source] = (version, names)
+        return names.get(sha256)
+
+    def _catalog_version(self) -> tuple[tuple[int, int], ...] | None:
+        """What changes whenever the SQLite catalog commits (its file and its write-ahead log); None elsewhere."""
+        catalog = self.settings.catalog
+        if not catalog.startswith("sqlite:"):
+            return None
+        path = Path(catalog.removeprefix("sqlite:"))
+        version = []
+        for part in (path, path.with_name(path.name + "-wal")):
+            try:
+                stat = part.stat()
+                version.append((stat.st_mtime_ns, stat.st_size))
+            except FileNotFoundError:
+                version.append((0, 0))
+        return tuple(version)
+
+    def _read_loaded(self, source: str) -> dict[str, str]:
+        """Every hash recorded for `source` in `meta.loads`, with the name it was first recorded under.
+
+        Read through a read-only lake connection opened for this and closed at once. A lake
+        that cannot be read is logged and taken as "nothing recorded": the file is then
+        landed, and the loader records it as a duplicate if it is one.
         """
         catalog = self.settings.catalog
         if catalog.startswith("sqlite:") and not Path(catalog.removeprefix("sqlite:")).exists():
-            return None  # no lakehouse yet: nothing was ever loaded
+            return {}  # no lakehouse yet: nothing was ever loaded
         try:
             con = lakehouse.connect(self.settings, read_only=True)
         except duckdb.Error as error:
             logger.warning("cannot read the lakehouse to look for duplicates: %s", error)
-            return None
+            return {}
         try:
-            row = con.execute(
-                "SELECT file_name FROM meta.loads WHERE source = ? AND file_sha256 = ? ORDER BY loaded_at LIMIT 1",
-                [source, sha256],
-            ).fetchone()
+            rows = con.execute(
+                "SELECT file_sha256, arg_min(file_name, loaded_at) FROM meta.loads WHERE source = ? GROUP BY ALL",
+                [source],
+            ).fetchall()
         except duckdb.CatalogException:
-            return None  # a lake without meta.loads has loaded nothing
+            return {}  # a lake without meta.loads has loaded nothing
         except duckdb.Error as error:
             logger.warning("cannot read meta.loads to look for duplicates: %s", error)
-            return None
+            return {}
         finally:
             con.close()
-        return None if row is None else str(row[0])
+        return {str(sha): str(name) for sha, name in rows}
 
     def waiting_name(self, source: str, source_dir: Path, sha256: str) -> str | None:
         """The name of a file with this content waiting in `source_dir` or its queue, if there is one."""

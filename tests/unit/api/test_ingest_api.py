@@ -241,6 +241,17 @@ def test_content_already_loaded_is_a_duplicate(api: Api, lake: Any) -> None:
     assert landing.waiting_paths(api.home / "landing" / "films") == []
 
 
+def test_content_loaded_after_the_api_last_looked_is_a_duplicate(api: Api, lake: Any) -> None:
+    """The API keeps what meta.loads recorded until the catalog changes: a load in between is seen."""
+    assert api.post("films", CATALOG_CSV, name="catalog.csv").status == 202  # the lookup is now cached
+    assert [f.status for f in lake.load(FILMS).files] == ["loaded"]
+
+    answer = api.post("films", CATALOG_CSV, name="catalog_again.csv")
+
+    assert (answer.status, answer.body["duplicate"], answer.body["file_name"]) == (200, True, "catalog.csv")
+    assert landing.waiting_paths(api.home / "landing" / "films") == []
+
+
 def test_two_identical_bodies_sent_at_once_land_once(api: Api) -> None:
     start = threading.Barrier(2, timeout=DEADLINE)
     answers: list[Answer] = []
