@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,3 +47,25 @@ def fastest(child: str, workdir: Path, *args: str, runs: int = 2) -> dict[str, o
     """
     measured = [measure(child, workdir, *args) for _ in range(runs)]
     return min(measured, key=lambda figures: float(str(figures["seconds"])))
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_http(url: str, timeout: float) -> None:
+    """Return once `url` answers; raise if it has not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -17,26 +17,18 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-from harness import REPO
+from harness import REPO, free_port, wait_for_http
 
 TOKEN = "bench-token"
 SIZES = {"1 KB": 1 << 10, "100 KB": 100 << 10, "1 MB": 1 << 20}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _body(size: int, n: int) -> bytes:
@@ -128,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     counts = {"1 KB": 100, "100 KB": 50, "1 MB": 20} if args.quick else {"1 KB": 400, "100 KB": 200, "1 MB": 60}
     with tempfile.TemporaryDirectory(prefix="backlot-bench-api-") as workdir:
-        home, port = Path(workdir) / "home", _free_port()
+        home, port = Path(workdir) / "home", free_port()
         env = {**os.environ, "BACKLOT_HOME": str(home), "BACKLOT_INGEST_TOKEN": TOKEN}
         # A home with a lake, as in production: each delivery looks its content up in meta.loads.
         create_lake = "from pipelines import lakehouse; lakehouse.connect()"
@@ -141,15 +133,7 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            wait_for_http(f"http://127.0.0.1:{port}/healthz", 60)
             print(f"ingest API benchmark: POST /v1/landing/render_events, {os.cpu_count()} CPUs, loopback")
             bare_dir = Path(workdir) / "bare"
             bare_dir.mkdir()

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,17 +23,11 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
-from harness import REPO
+from harness import REPO, free_port, wait_for_http
 
 TOKEN = "bench-token"
 FILMS = "film_id,title,release_date,production_budget_usd\nlevel-zero-2026,Level Zero,2026-07-10,4500000\n"
 TIMEOUT = 600
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _push(port: int, source: str, name: str, body: str) -> str:
@@ -101,7 +94,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="backlot-bench-serve-") as workdir:
         home = Path(workdir) / "home"
         os.environ["BACKLOT_HOME"] = str(home)
-        ui_port, api_port = _free_port(), _free_port()
+        ui_port, api_port = free_port(), free_port()
         env = {**os.environ, "BACKLOT_INGEST_TOKEN": TOKEN}
         command = [sys.executable, "-m", "pipelines.cli", "serve", "--dagster-port", str(ui_port)]
         command += ["--api-port", str(api_port)]
@@ -113,15 +106,7 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{api_port}/healthz", timeout=2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.5)
+            wait_for_http(f"http://127.0.0.1:{api_port}/healthz", 120)
             print(f"arrival -> published mart under backlot serve, {os.cpu_count()} CPUs")
             catalog = _wait(_push(api_port, "films", "films.csv", FILMS))
             print(f"  the film catalog (first file into an empty lake): {catalog:.1f} s")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,31 @@ def land(home: Path) -> Callable[[str, str, str], Path]:
         return deliver(load_settings().landing(source), name, text.encode())
 
     return _land
+
+
+POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A throwaway database on the PostgreSQL server these machines run (skipped, with the reason, without one)."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"no PostgreSQL server answers on 127.0.0.1:5432 ({error})")
+    database = f"backlot_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f"CREATE DATABASE {database}")
+    try:
+        yield database
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin.close()
+
+
+@pytest.fixture
+def postgres_catalog(home: Path, postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The home's DuckLake catalog in a throwaway PostgreSQL database."""
+    catalog = f"postgres:{POSTGRES} dbname={postgres_database}"
+    monkeypatch.setenv("BACKLOT_CATALOG", catalog)
+    return catalog

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,26 +14,7 @@ from pipelines.settings import load_settings
 
 pytestmark = pytest.mark.postgres
 
-SERVER = "host=127.0.0.1 port=5432 user=postgres"
 LEAGUE = "SELECT film_id, roi FROM league ORDER BY film_id"
-
-
-@pytest.fixture
-def postgres_catalog(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(f"{SERVER} dbname=postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL server answers on 127.0.0.1:5432 ({error})")
-    database = f"backlot_test_{uuid.uuid4().hex[:10]}"
-    admin.execute(f"CREATE DATABASE {database}")
-    catalog = f"postgres:{SERVER} dbname={database}"
-    monkeypatch.setenv("BACKLOT_CATALOG", catalog)
-    try:
-        yield catalog
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        admin.close()
 
 
 def test_maintenance_on_a_postgres_catalog(postgres_catalog: str, home: Path) -> None:

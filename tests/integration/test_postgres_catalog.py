@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,26 +12,6 @@ from pipelines.run import run_once
 from tests.integration.conftest import DAILY_CSV, FILMS_CSV
 
 pytestmark = pytest.mark.postgres
-
-SERVER = "host=127.0.0.1 port=5432 user=postgres"
-
-
-@pytest.fixture
-def postgres_catalog(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(f"{SERVER} dbname=postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL server answers on 127.0.0.1:5432 ({error})")
-    database = f"backlot_test_{uuid.uuid4().hex[:10]}"
-    admin.execute(f"CREATE DATABASE {database}")
-    catalog = f"postgres:{SERVER} dbname={database}"
-    monkeypatch.setenv("BACKLOT_CATALOG", catalog)
-    try:
-        yield catalog
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        admin.close()
 
 
 def test_pipeline_on_a_postgres_catalog(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -17,25 +16,11 @@ from tests.integration.conftest import DAILY_CSV, FILMS_CSV
 
 pytestmark = pytest.mark.postgres
 
-SERVER = "host=127.0.0.1 port=5432 user=postgres"
-
 
 @pytest.fixture
-def postgres_instance(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(f"{SERVER} dbname=postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL server answers on 127.0.0.1:5432 ({error})")
-    database = f"backlot_dagster_{uuid.uuid4().hex[:10]}"
-    admin.execute(f"CREATE DATABASE {database}")
-    url = f"postgresql://postgres@127.0.0.1:5432/{database}"
-    monkeypatch.setenv("BACKLOT_DAGSTER_POSTGRES_URL", url)
-    try:
-        yield database
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        admin.close()
+def postgres_instance(postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("BACKLOT_DAGSTER_POSTGRES_URL", f"postgresql://postgres@127.0.0.1:5432/{postgres_database}")
+    return postgres_database
 
 
 def test_runs_are_recorded_on_postgres_and_the_url_stays_out_of_the_file(

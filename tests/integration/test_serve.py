@@ -80,16 +80,21 @@ def _processes_of(home: Path) -> list[int]:
     return found
 
 
-def test_serve_publishes_pushed_files_and_stops_cleanly(home: Path) -> None:
+def _serve(home: Path) -> tuple[subprocess.Popen[str], str, str]:
+    """`backlot serve` on the home and free ports; its process, the API's and the UI's addresses."""
     ui_port, api_port = _free_port(), _free_port()
     env = {**os.environ, "BACKLOT_HOME": str(home), "BACKLOT_INGEST_TOKEN": TOKEN}
     command = [sys.executable, "-m", "pipelines.cli", "serve", "--dagster-port", str(ui_port)]
     command += ["--api-port", str(api_port)]
     serve = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    api = f"http://127.0.0.1:{api_port}"
+    return serve, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{ui_port}"
+
+
+def test_serve_publishes_pushed_files_and_stops_cleanly(home: Path) -> None:
+    serve, api, ui = _serve(home)
     try:
         _wait_for(f"{api}/healthz", 60)
-        _wait_for(f"http://127.0.0.1:{ui_port}/server_info", 120)
+        _wait_for(f"{ui}/server_info", 120)
         assert _push(api, "films", "films.csv", FILMS_CSV) == 202
         assert _push(api, "box_office_daily", "daily.csv", DAILY_CSV) == 202
 
@@ -120,12 +125,7 @@ def test_serve_publishes_pushed_files_and_stops_cleanly(home: Path) -> None:
 
 
 def test_stopping_serve_during_a_run_leaves_no_run_started(home: Path) -> None:
-    ui_port, api_port = _free_port(), _free_port()
-    env = {**os.environ, "BACKLOT_HOME": str(home), "BACKLOT_INGEST_TOKEN": TOKEN}
-    command = [sys.executable, "-m", "pipelines.cli", "serve", "--dagster-port", str(ui_port)]
-    command += ["--api-port", str(api_port)]
-    serve = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    api = f"http://127.0.0.1:{api_port}"
+    serve, api, _ = _serve(home)
     started = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
     try:
         _wait_for(f"{api}/healthz", 60)
