@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     api.set_defaults(handler=_api)
 
+    export = commands.add_parser("export", help="write every published mart to DIR, one file each")
+    export.add_argument("directory", type=Path, metavar="DIR")
+    export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    export.add_argument("--as-of", type=int, metavar="PUBLISH_ID", help="the marts as that publish left them")
+    export.set_defaults(handler=_export)
+
     status = commands.add_parser("status", help="per-source loads, last publish, failing checks")
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.set_defaults(handler=_status)
@@ -188,6 +194,22 @@ def _sql(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     columns, rows = relation_rows
     print(query.render(columns, rows, args.format))
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.lib import query
+    from pipelines.lib.export import export
+
+    try:
+        written = export(args.directory, args.format, as_of=args.as_of)
+    except (duckdb.Error, query.QueryError, OSError) as error:
+        print(f"backlot export: {str(error).splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILED
+    for mart, path in written.items():
+        print(f"{mart} -> {path}")
     return EXIT_OK
 
 

@@ -26,7 +26,8 @@ class QueryError(Exception):
     pass
 
 
-def _open(as_of: int | None = None) -> duckdb.DuckDBPyConnection:
+def open_published(as_of: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection whose unqualified names are the published marts (as publish `as_of` left them)."""
     settings = load_settings()
     if settings.catalog.startswith("sqlite:") and not Path(settings.catalog.removeprefix("sqlite:")).exists():
         raise QueryError(f"no lakehouse at {settings.catalog}: run `backlot run` or `backlot demo` first")
@@ -64,7 +65,7 @@ def _open(as_of: int | None = None) -> duckdb.DuckDBPyConnection:
 
 
 def run_sql(query: str, *, as_of: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
-    con = _open(as_of)
+    con = open_published(as_of)
     try:
         relation = con.execute(query)
         columns = [d[0] for d in relation.description or []]
@@ -124,7 +125,7 @@ def table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
 
 def status() -> dict[str, Any]:
     """Per source: files, rows loaded and quarantined, last load; last publish; failing checks."""
-    con = _open()
+    con = open_published()
     try:
         sources = [
             dict(
