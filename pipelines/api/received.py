@@ -6,23 +6,17 @@ this only lets the API answer a resend with `duplicate: true` and write nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from pipelines import lakehouse
-from pipelines.lib.landing import QUEUE, is_pending_name
+from pipelines.lib.landing import WaitingHashes
 from pipelines.settings import Settings
 
 logger = logging.getLogger("backlot.api")
-
-# A file's identity while it waits: a claim renames it into the queue, which keeps all four.
-StatKey = tuple[int, int, int, int]
 
 
 class ReceivedContent:
@@ -30,7 +24,7 @@ class ReceivedContent:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._hashes: dict[str, dict[StatKey, str]] = {}  # source -> waiting file -> its SHA-256
+        self._waiting: dict[str, WaitingHashes] = {}  # source -> the hashes of its waiting files
         # source -> (the catalog's version, hash -> the name it was first recorded under)
         self._loaded: dict[str, tuple[tuple[tuple[int, int], ...], dict[str, str]]] = {}
         self._guard = threading.Lock()
@@ -99,47 +93,13 @@ class ReceivedContent:
 
     def waiting_name(self, source: str, source_dir: Path, sha256: str) -> str | None:
         """The name of a file with this content waiting in `source_dir` or its queue, if there is one."""
-        seen: dict[StatKey, str] = {}
-        found = None
-        with self._guard:
-            known = dict(self._hashes.get(source, {}))
-        for path in _waiting(source_dir):
-            try:
-                stat = path.stat()
-                key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
-                digest = known.get(key) or _sha256(path)
-            except FileNotFoundError:
-                continue  # archived by a batch meanwhile: then meta.loads has it
-            seen[key] = digest
-            if digest == sha256 and found is None:
-                found = path.name
-        with self._guard:
-            self._hashes[source] = seen  # forget the files that are gone
-        return found
+        waiting = self._waiting_hashes(source).current(source_dir)
+        return next((path.name for path, digest in waiting.items() if digest == sha256), None)
 
     def remember(self, source: str, path: Path, sha256: str) -> None:
         """A file the API has just landed: its hash is known, it need not be read again."""
-        stat = path.stat()
+        self._waiting_hashes(source).remember(path, sha256)
+
+    def _waiting_hashes(self, source: str) -> WaitingHashes:
         with self._guard:
-            self._hashes.setdefault(source, {})[(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)] = sha256
-
-
-def _waiting(source_dir: Path) -> list[Path]:
-    """The files waiting in `source_dir` and its queue folders; a batch may move them while this lists."""
-    paths = _files(source_dir, is_pending_name)
-    for claim in _files(source_dir / QUEUE, lambda name: True, folders=True):
-        paths += _files(claim, lambda name: True)
-    return paths
-
-
-def _files(folder: Path, wanted: Callable[[str], bool], *, folders: bool = False) -> list[Path]:
-    try:
-        with os.scandir(folder) as entries:
-            return [Path(e.path) for e in entries if (e.is_dir() if folders else e.is_file()) and wanted(e.name)]
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+            return self._waiting.setdefault(source, WaitingHashes())

@@ -31,34 +31,15 @@ from pipelines.settings import load_settings
 INTERVAL = 15
 # Hex digits of a file's SHA-256 kept in the cursor and run keys: enough to tell contents apart.
 PREFIX = 32
-# Per source, the hashes of the files waiting at the last tick, by what identifies a file's
-# bytes without reading them: a tick hashes only what is new. The code server keeps it
-# between ticks; a new process hashes everything once.
-FileIdentity = tuple[str, int, int, int]
-_HASHES: dict[str, dict[FileIdentity, str]] = {}
+# Per source, the hashes of the files waiting at the last tick: a tick hashes only what is
+# new. The code server keeps them between ticks; a new process hashes everything once.
+_WAITING: dict[str, landing.WaitingHashes] = {}
 
 
 def waiting_hashes(source: str, source_dir: Path) -> set[str]:
     """The content hashes (hex prefixes) of every file waiting in `source_dir`."""
-    known = _HASHES.get(source, {})
-    current: dict[FileIdentity, str] = {}
-    for path in landing.waiting_paths(source_dir):
-        try:
-            stat = path.stat()
-            identity = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
-            current[identity] = known.get(identity) or _sha256(path)
-        except FileNotFoundError:
-            continue  # claimed by a run since the listing: that run loads it
-    _HASHES[source] = current
-    return set(current.values())
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(landing.CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()[:PREFIX]
+    waiting = _WAITING.setdefault(source, landing.WaitingHashes())
+    return {digest[:PREFIX] for digest in waiting.current(source_dir).values()}
 
 
 def sensor_name(spec: SourceSpec) -> str:

@@ -21,9 +21,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -57,14 +58,74 @@ def is_pending_name(name: str) -> bool:
 
 
 def waiting_paths(source_dir: Path) -> list[Path]:
-    """Files not loaded yet, delivered or queued, oldest first (then by name); nothing is hashed or moved."""
-    if not source_dir.is_dir():
+    """Files not loaded yet, delivered or queued, oldest first (then by name); nothing is hashed or moved.
+
+    A claim or a delivery may move files while this lists (sensors and the ingest API list
+    while batches run): a file gone before it is looked at is not waiting here any more.
+    """
+    paths = _entries(source_dir, is_pending_name)
+    for claim in _entries(source_dir / QUEUE, folders=True):
+        paths += _entries(claim)
+    arrivals = {}
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            arrivals[path] = (path.stat().st_mtime_ns, path.name)
+    return sorted(arrivals, key=arrivals.__getitem__)
+
+
+def _entries(folder: Path, wanted: Callable[[str], bool] = lambda name: True, *, folders: bool = False) -> list[Path]:
+    """The files (or folders) in `folder` whose names are `wanted`; none when the folder is gone."""
+    try:
+        with os.scandir(folder) as entries:
+            return [Path(e.path) for e in entries if (e.is_dir() if folders else e.is_file()) and wanted(e.name)]
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    paths = [p for p in source_dir.iterdir() if p.is_file() and is_pending_name(p.name)]
-    queue = source_dir / QUEUE
-    if queue.is_dir():
-        paths += [p for claim in queue.iterdir() if claim.is_dir() for p in claim.iterdir() if p.is_file()]
-    return sorted(paths, key=_arrival)
+
+
+def sha256(path: Path) -> str:
+    """A file's SHA-256, hex."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+# A waiting file's identity without reading it: a claim renames it into the queue, which keeps all four.
+FileIdentity = tuple[int, int, int, int]
+
+
+class WaitingHashes:
+    """The content hash of every file waiting in one source folder, each version of a file hashed once.
+
+    For whoever asks again and again (the landing sensors every tick, the ingest API every
+    request): it keeps the hashes of the files waiting at the last call and forgets the rest.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[FileIdentity, str] = {}
+        self._lock = threading.Lock()
+
+    def current(self, source_dir: Path) -> dict[Path, str]:
+        """Each waiting file (oldest first) and its SHA-256."""
+        with self._lock:
+            known = dict(self._known)
+        seen: dict[FileIdentity, str] = {}
+        hashes = {}
+        for path in waiting_paths(source_dir):
+            try:
+                stat = path.stat()
+                identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+                digest = known.get(identity) or sha256(path)
+            except FileNotFoundError:
+                continue  # claimed and archived meanwhile
+            seen[identity] = hashes[path] = digest
+        with self._lock:
+            self._known = seen
+        return hashes
+
+    def remember(self, path: Path, digest: str) -> None:
+        """A file whose hash is known already (it was just written): it need not be read again."""
+        stat = path.stat()
+        with self._lock:
+            self._known[(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)] = digest
 
 
 @dataclass
@@ -128,10 +189,6 @@ def _remove_empty_queues(source_dir: Path) -> None:
     for folder in queue.iterdir():
         with contextlib.suppress(OSError):  # not empty, or gone
             folder.rmdir()
-
-
-def _arrival(path: Path) -> tuple[int, str]:
-    return path.stat().st_mtime_ns, path.name
 
 
 def scan(path: Path) -> LandedFile:

@@ -27,9 +27,9 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 @pytest.fixture(autouse=True)
 def _no_cached_hashes() -> Iterator[None]:
-    landing_sensors._HASHES.clear()
+    landing_sensors._WAITING.clear()
     yield
-    landing_sensors._HASHES.clear()
+    landing_sensors._WAITING.clear()
 
 
 def _tick(instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult:
