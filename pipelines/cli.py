@@ -56,11 +56,15 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--as-of", type=int, metavar="PUBLISH_ID", help="query the marts as that publish left them")
     sql.set_defaults(handler=_sql)
 
-    serve = commands.add_parser("serve", help="the Dagster UI and daemon and the ingest API, until stopped")
+    serve = commands.add_parser(
+        "serve", help="the Dagster UI and daemon, the ingest API and the dashboard, until stopped"
+    )
     serve.add_argument("--dagster-host", help="the UI's address (default 127.0.0.1, BACKLOT_DAGSTER_HOST)")
     serve.add_argument("--dagster-port", type=int, help="the UI's port (default 3000, BACKLOT_DAGSTER_PORT)")
     serve.add_argument("--api-host", help="the ingest API's address (default 127.0.0.1, BACKLOT_API_HOST)")
     serve.add_argument("--api-port", type=int, help="the ingest API's port (default 8484, BACKLOT_API_PORT)")
+    serve.add_argument("--dashboard-host", help="the dashboard's address (default 127.0.0.1, BACKLOT_DASHBOARD_HOST)")
+    serve.add_argument("--dashboard-port", type=int, help="the dashboard's port (default 8050, BACKLOT_DASHBOARD_PORT)")
     serve.add_argument(
         "--insecure-no-auth", action="store_true", help="run the ingest API without BACKLOT_INGEST_TOKEN"
     )
@@ -75,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
         help="start without BACKLOT_INGEST_TOKEN: anyone who can reach the port may deliver files",
     )
     api.set_defaults(handler=_api)
+
+    dashboard = commands.add_parser("dashboard", help="serve the investor dashboard over the published marts")
+    dashboard.add_argument("--host", help="address to listen on (default BACKLOT_DASHBOARD_HOST, else 127.0.0.1)")
+    dashboard.add_argument("--port", type=int, help="port to listen on (default BACKLOT_DASHBOARD_PORT, else 8050)")
+    dashboard.set_defaults(handler=_dashboard)
 
     export = commands.add_parser("export", help="write every published mart to DIR, one file each")
     export.add_argument("directory", type=Path, metavar="DIR")
@@ -141,6 +150,15 @@ def _api(args: argparse.Namespace) -> int:
     return server.serve(settings, host=host, port=port, insecure_no_auth=args.insecure_no_auth)
 
 
+def _dashboard(args: argparse.Namespace) -> int:
+    from pipelines.dashboard import server  # Dash, Plotly and Polars only for this command
+
+    settings = load_settings()
+    host = args.host or settings.dashboard_host
+    port = settings.dashboard_port if args.port is None else args.port
+    return server.serve(settings, host=host, port=port)
+
+
 def _run(args: argparse.Namespace) -> int:
     from pipelines.run import run_once
 
@@ -162,6 +180,8 @@ def _serve(args: argparse.Namespace) -> int:
             ("dagster_port", args.dagster_port),
             ("api_host", args.api_host),
             ("api_port", args.api_port),
+            ("dashboard_host", args.dashboard_host),
+            ("dashboard_port", args.dashboard_port),
         )
         if value is not None
     }
@@ -172,6 +192,13 @@ def _serve(args: argparse.Namespace) -> int:
             "ingest API without authentication",
             file=sys.stderr,
         )
+        return EXIT_USAGE
+    from pipelines.dashboard.access import AccessError, check_bind
+
+    try:
+        check_bind(settings.dashboard_host, settings.dashboard_token)
+    except AccessError as error:
+        print(f"backlot serve: the dashboard is {error}", file=sys.stderr)
         return EXIT_USAGE
     return serve(settings, insecure_no_auth=args.insecure_no_auth)
 

@@ -1,7 +1,7 @@
 """`backlot serve`: the long-running services, started and supervised as child processes.
 
 The Dagster webserver (the UI) and daemon (sensors, schedules, the run queue) on the home's
-instance, and the ingest API. Each child runs in a process group of its own, so stopping it
+instance, the ingest API and the investor dashboard. Each child runs in a process group of its own, so stopping it
 stops whatever it started (code servers, run workers). Nothing is restarted silently: when a
 child exits on its own, `serve` says which and how, stops the others and exits 1. On SIGINT
 or SIGTERM it stops every child, then marks any run they left "started" as failed.
@@ -42,6 +42,8 @@ def services(settings: Settings, *, insecure_no_auth: bool = False) -> list[Serv
     api = [sys.executable, "-m", "pipelines.cli", "api", "--host", settings.api_host, "--port", str(settings.api_port)]
     if insecure_no_auth:
         api.append("--insecure-no-auth")
+    dashboard = [sys.executable, "-m", "pipelines.cli", "dashboard"]
+    dashboard += ["--host", settings.dashboard_host, "--port", str(settings.dashboard_port)]
     return [
         Service(
             "dagster-webserver",
@@ -50,6 +52,7 @@ def services(settings: Settings, *, insecure_no_auth: bool = False) -> list[Serv
         ),
         Service("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", str(WORKSPACE)], "(no port)"),
         Service("ingest-api", api, f"http://{settings.api_host}:{settings.api_port}/v1/landing/<source>"),
+        Service("dashboard", dashboard, f"http://{settings.dashboard_host}:{settings.dashboard_port}"),
     ]
 
 

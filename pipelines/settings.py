@@ -47,6 +47,9 @@ class Settings:
     api_host: str = "127.0.0.1"
     api_port: int = 8484
     ingest_token: str | None = None  # the ingest API's bearer token
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = 8050
+    dashboard_token: str | None = None  # required when the dashboard listens beyond loopback
     ingest_max_bytes: int = 64 << 20
     # Dagster's instance storage: SQLite in the home, or a PostgreSQL server (a postgresql:// URL).
     dagster_postgres_url: str | None = None
@@ -106,6 +109,9 @@ def load_settings() -> Settings:
         api_host=env("BACKLOT_API_HOST", "127.0.0.1"),
         api_port=int(env("BACKLOT_API_PORT", "8484")),
         ingest_token=env("BACKLOT_INGEST_TOKEN") or None,
+        dashboard_host=env("BACKLOT_DASHBOARD_HOST", "127.0.0.1"),
+        dashboard_port=int(env("BACKLOT_DASHBOARD_PORT", "8050")),
+        dashboard_token=env("BACKLOT_DASHBOARD_TOKEN") or None,
         ingest_max_bytes=int(env("BACKLOT_INGEST_MAX_BYTES", str(64 << 20))),
         dagster_postgres_url=env("BACKLOT_DAGSTER_POSTGRES_URL") or None,
         snapshot_retention_days=int(env("BACKLOT_SNAPSHOT_RETENTION_DAYS", "30")),

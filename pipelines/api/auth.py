@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -11,27 +9,23 @@ from fastapi import Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pipelines.api.errors import ApiError
+from pipelines.lib.tokens import digest, matches
 
 # Parses the header and describes the scheme in the OpenAPI document; it refuses nothing
 # itself (auto_error=False), so every refusal is ours: a 401 with an ErrorBody.
 _SCHEME = HTTPBearer(auto_error=False, scheme_name="ingestToken", description="the value of BACKLOT_INGEST_TOKEN")
 
 
-def _digest(token: str) -> bytes:
-    # Compared as digests: equal lengths, so the comparison's time says nothing about the token's length.
-    return hashlib.sha256(token.encode("utf-8", errors="surrogateescape")).digest()
-
-
 def bearer(token: str | None) -> Callable[..., Awaitable[None]]:
     """A dependency that lets a request through only with the token; with no token, every request."""
-    expected = None if token is None else _digest(token)
+    expected = None if token is None else digest(token)
 
     async def authorize(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_SCHEME)]) -> None:
         if expected is None:
             return
         if credentials is None:
             raise _refused("send Authorization: Bearer <token>")
-        if not hmac.compare_digest(_digest(credentials.credentials), expected):
+        if not matches(credentials.credentials, expected):
             raise _refused("the token is not the ingest token")
 
     return authorize

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -18,27 +18,11 @@ import duckdb
 from pipelines import lakehouse
 from pipelines.settings import load_settings
 from tests.integration.conftest import DAILY_CSV, FILMS_CSV
+from tests.net import free_port, wait_for
 
 TOKEN = "test-token-not-a-secret"
 # The sensors tick every 15 s and the pass takes about half a minute: minutes, not seconds.
 PUBLISHED_WITHIN = 300
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
 def _push(api: str, source: str, name: str, body: str) -> int:
@@ -80,21 +64,31 @@ def _processes_of(home: Path) -> list[int]:
     return found
 
 
-def _serve(home: Path) -> tuple[subprocess.Popen[str], str, str]:
-    """`backlot serve` on the home and free ports; its process, the API's and the UI's addresses."""
-    ui_port, api_port = _free_port(), _free_port()
+@dataclass(frozen=True)
+class Addresses:
+    api: str
+    ui: str
+    dashboard: str
+
+
+def _serve(home: Path) -> tuple[subprocess.Popen[str], Addresses]:
+    """`backlot serve` on the home and free ports: its process and its services' addresses."""
+    ui_port, api_port, dashboard_port = free_port(), free_port(), free_port()
     env = {**os.environ, "BACKLOT_HOME": str(home), "BACKLOT_INGEST_TOKEN": TOKEN}
     command = [sys.executable, "-m", "pipelines.cli", "serve", "--dagster-port", str(ui_port)]
-    command += ["--api-port", str(api_port)]
+    command += ["--api-port", str(api_port), "--dashboard-port", str(dashboard_port)]
     serve = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    return serve, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{ui_port}"
+    local = "http://127.0.0.1"
+    return serve, Addresses(f"{local}:{api_port}", f"{local}:{ui_port}", f"{local}:{dashboard_port}")
 
 
 def test_serve_publishes_pushed_files_and_stops_cleanly(home: Path) -> None:
-    serve, api, ui = _serve(home)
+    serve, at = _serve(home)
+    api = at.api
     try:
-        _wait_for(f"{api}/healthz", 60)
-        _wait_for(f"{ui}/server_info", 120)
+        wait_for(f"{api}/healthz", 60)
+        wait_for(f"{at.ui}/server_info", 120)
+        wait_for(at.dashboard, 60)
         assert _push(api, "films", "films.csv", FILMS_CSV) == 202
         assert _push(api, "box_office_daily", "daily.csv", DAILY_CSV) == 202
 
@@ -104,6 +98,9 @@ def test_serve_publishes_pushed_files_and_stops_cleanly(home: Path) -> None:
         if _publishes() == 0:
             serve.send_signal(signal.SIGTERM)
             raise AssertionError("nothing was published:\n" + serve.communicate(timeout=120)[0][-6000:])
+        # The dashboard serve started shows the new publish (its shell names it).
+        with urllib.request.urlopen(f"{at.dashboard}/_dash-layout", timeout=30) as response:
+            assert "Publish 1" in response.read().decode()
     finally:
         serve.send_signal(signal.SIGTERM)
         output, _ = serve.communicate(timeout=120)
@@ -125,10 +122,11 @@ def test_serve_publishes_pushed_files_and_stops_cleanly(home: Path) -> None:
 
 
 def test_stopping_serve_during_a_run_leaves_no_run_started(home: Path) -> None:
-    serve, api, _ = _serve(home)
+    serve, at = _serve(home)
+    api = at.api
     started = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
     try:
-        _wait_for(f"{api}/healthz", 60)
+        wait_for(f"{api}/healthz", 60)
         assert _push(api, "films", "films.csv", FILMS_CSV) == 202
         deadline = time.monotonic() + PUBLISHED_WITHIN
         in_flight = []

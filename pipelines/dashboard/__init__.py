@@ -1,0 +1,1 @@
+"""The investor dashboard (`backlot dashboard`): Dash pages over the published marts."""

@@ -1,0 +1,97 @@
+"""The pieces every page is made of: headline numbers, tables, charts and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+from dash import dcc, html
+
+from pipelines.dashboard import data
+
+# One colour per production model, on every chart.
+MODEL_COLOURS = {"indie_digital": "#0f8b8d", "legacy_studio": "#c8553d"}
+MODEL_NAMES = {"indie_digital": "Indie digital", "legacy_studio": "Legacy studio"}
+ACCENT = "#2f4858"
+GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def kpis(items: Sequence[tuple[str, str, str | None]], *, id_prefix: str) -> html.Div:
+    """Headline numbers: (label, value, footnote); each value has an id tests and readers can find."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Div(label, className="kpi-label"),
+                    html.Div(value, className="kpi-value", id=f"{id_prefix}-{index}"),
+                    html.Div(note or "", className="kpi-note"),
+                ],
+                className="kpi",
+            )
+            for index, (label, value, note) in enumerate(items)
+        ],
+        className="kpis",
+    )
+
+
+Column = tuple[str, str, Callable[[Any], str] | None]  # (key, header, formatter; None for text)
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], *, table_id: str) -> html.Table:
+    """A plain HTML table: numbers right-aligned and formatted, every cell's key in data-column."""
+    head = html.Thead(html.Tr([html.Th(header, className="num" if fmt else None) for _, header, fmt in columns]))
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(fmt(row.get(key)) if fmt else str(row.get(key) or "–"), className="num" if fmt else None)
+                    for key, _, fmt in columns
+                ]
+            )
+            for row in rows
+        ]
+    )
+    return html.Table([head, body], id=table_id, className="data-table")
+
+
+def graph(figure: go.Figure, *, graph_id: str, height: int = 360) -> dcc.Graph:
+    figure.update_layout(
+        template="plotly_white",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13},
+        # The title on the first line, the legend on the second: they never overlap.
+        title={"x": 0.01, "y": 0.98, "yanchor": "top", "font": {"size": 15}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": None},
+    )
+    # The height is the container's: a responsive graph otherwise collapses inside a grid.
+    return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, style={"height": f"{height}px"})
+
+
+def note(text: str | list[Any], *, kind: str = "info") -> html.Div:
+    return html.Div(text, className=f"note note-{kind}")
+
+
+def section(title: str, *children: Any) -> html.Section:
+    return html.Section([html.H2(title), *children], className="section")
+
+
+def model_name(model: str | None) -> str:
+    return MODEL_NAMES.get(model or "", model or "unknown")
+
+
+def titles(snap: data.Snapshot) -> dict[str, str]:
+    films = snap.mart("film_capital_efficiency")
+    return {} if films is None else film_labels(films)
+
+
+def film_labels(films: pl.DataFrame) -> dict[str, str]:
+    """film_id -> its title, with the release year where two films share a title (remakes)."""
+    titles = films["title"].to_list()
+    shared = {t for t in titles if titles.count(t) > 1}
+    return {
+        film_id: f"{title} ({released.year})" if title in shared and released else title
+        for film_id, title, released in films.select("film_id", "title", "release_date").iter_rows()
+    }
