@@ -159,7 +159,8 @@ def content(
         color_discrete_map={ui.MODEL_NAMES[k]: v for k, v in ui.MODEL_COLOURS.items()},
         labels={"roi_multiple": "ROI (worldwide gross / budget)", "film": "", "model": ""},
         hover_data={"production_budget_usd": ":$,.0f", "worldwide_gross_usd": ":$,.0f"},
-        title=f"ROI multiple, {'top' if chosen.height > CHART_FILMS else 'all'} {top.height} by {SORTS[sort].lower()}",
+        title=f"ROI multiple: {'the first' if chosen.height > CHART_FILMS else 'all'} {top.height} films, "
+        f"sorted by {SORTS[sort]}",
     )
     figure.update_layout(yaxis={"categoryorder": "array", "categoryarray": top.reverse()["film"].to_list()})
     return [

@@ -91,11 +91,16 @@ def _weeks(days: pl.DataFrame) -> pl.DataFrame:
     """The days by week (Monday first): counts as they stood at the week's end, flows summed."""
     return days.group_by_dynamic("date", every="1w").agg(
         pl.col("views").drop_nulls().last(),
-        pl.col("views_delta").sum(),
+        _known_sum("views_delta"),
         pl.col("reddit_comments").drop_nulls().last(),
-        pl.col("domestic_gross_usd").sum(),
-        pl.col("worldwide_gross_usd").sum(),
+        _known_sum("domestic_gross_usd"),
+        _known_sum("worldwide_gross_usd"),
     )
+
+
+def _known_sum(column: str) -> pl.Expr:
+    """The sum, or null for a week with nothing known (Polars would say 0)."""
+    return pl.when(pl.col(column).is_not_null().any()).then(pl.col(column).sum()).alias(column)
 
 
 def _momentum(days: pl.DataFrame, release: Any) -> go.Figure:
