@@ -39,6 +39,8 @@ COLUMNS: list[ui.Column] = [
     ("break_even", "Break-even", None),
 ]
 CHART_FILMS = 20
+# A page holds the first rows in the chosen order; a catalog of thousands reads better filtered.
+TABLE_FILMS = 100
 
 
 def layout(snap: data.Snapshot) -> Any:
@@ -144,7 +146,7 @@ def content(
             "model": ui.model_name(film["production_model"]),
             "break_even": fmt.yes_no(film["is_break_even"]),
         }
-        for rank, film in enumerate(chosen.to_dicts(), 1)
+        for rank, film in enumerate(chosen.head(TABLE_FILMS).to_dicts(), 1)
     ]
     top = chosen.head(CHART_FILMS).with_columns(
         pl.col("production_model").replace_strict(ui.MODEL_NAMES, default="unknown").alias("model"),
@@ -167,6 +169,11 @@ def content(
         headline,
         ui.graph(figure, graph_id="league-chart", height=max(300, 26 * top.height + 90)),
         ui.table(rows, COLUMNS, table_id="league-table"),
+        *(
+            [ui.note(f"The first {TABLE_FILMS} of {chosen.height} films; filter or sort to see others.")]
+            if chosen.height > TABLE_FILMS
+            else []
+        ),
     ]
 
 
