@@ -55,7 +55,7 @@ def run_demo(*, scale: int = 1, seed: int = 7) -> int:
 
     settings = load_settings()
     written = seed_box_office(settings.landing_dir, scale=scale, seed=seed)
-    written += seed_render(settings.landing_dir, scale=scale, seed=seed)
+    written += seed_render(settings.landing_dir, seed=seed)
     written += seed_social(settings.landing_dir, seed=seed)
     print(f"seeded {len(written)} files into {settings.landing_dir}")
     outcome = run_once(progress=sys.stderr.isatty())
