@@ -1,241 +1,182 @@
-"""A render farm's week of sample telemetry for `backlot demo`, written into the landing zone.
+"""Months of render-farm telemetry for `backlot demo`, written into the landing zone.
 
-`seed_render(landing_dir)` writes, for five of the demo films (three indie films rendered on
-an own RTX 4090 farm, two studio films on rented H100s):
+`seed_render(landing_dir)` simulates the two farms of `render_productions` (an indie RTX
+4090 farm and a studio's rented H100 cloud instances) rendering an indie feature's CG
+takes, a studio blockbuster's CG shots and a few effects shots, January to July 2026,
+and writes what they report:
 
-- `render_events/farm_events_part{1,2,3}.jsonl` - the farm manager's events for every frame
-  (`frame_started`, then `frame_finished`, or `frame_failed` followed by a retry on another
-  worker), split across three files in shuffled order, with a few events resent in a later
-  file (they must load once). Some events carry `usd_per_hour` (the indie farm's own cost),
-  some no `gpu_model` (the rate then comes from what nvidia-smi reported for the worker).
-- `render_logs/<film>__<shot>__<worker>__<job>.log` - Blender 3.4.1 Cycles logs in the
-  exact shape of the real capture in shared/fixtures: a clean job, and one killed mid-frame
-  (a failed frame).
-- `gpu_metrics/<worker>__<day>.csv` - nvidia-smi samples every five minutes while each worker
-  was busy, with units on some workers and `nounits` with another column order on others.
+- `render_events/<farm>_<ISO week>.jsonl` - the farm manager's events, one file per farm
+  and week: `job_submitted`, each frame's `frame_started`, then `frame_finished`, or
+  `frame_failed` followed by a retry on another node, and `job_finished`. Events are
+  shuffled within a file, some arrive a week late (in the next week's file), and once the
+  farm manager sends some of a week's events again (they must load once). The indie
+  farm's events carry `usd_per_hour` (its own cost); every third node's events have no
+  `gpu_model` (the rate then comes from what nvidia-smi reported for the node).
+- `render_logs/<film>__<shot>__<worker>__<job>.log` - two Blender 3.4.1 logs of a pickup
+  shot rendered outside the farm manager (`blender_logs`): a clean job and a killed one.
+- `gpu_metrics/<worker>__<first day>.csv` - nvidia-smi samples while each node rendered
+  (`nvidia_smi`).
 
-Deterministic for a given seed and scale: the same call writes byte-identical files.
+About 90,000 frame attempts (180,000 events) and 130,000 nvidia-smi samples in some 80
+files at full size. `runtime_share` renders that share of every shot's frames (tests use
+a small farm). Deterministic for a given seed and share: the same call writes
+byte-identical files.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
+import time
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.sample_data import land
+from pipelines.sample_data.blender_logs import write_logs
+from pipelines.sample_data.nvidia_smi import write_gpu_metrics
+from pipelines.sample_data.render_farm import Attempt, Farm, Job, schedule
+from pipelines.sample_data.render_productions import PRODUCTIONS, jobs
 
-WEEK_START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+WEEK = 7 * 86_400
+MONDAY = 4 * 86_400  # 1970-01-05, the first Monday after the epoch: weeks are counted from it
+LATE_SHARE = 0.02  # events flushed a week late
+RESENT_SHARE = 0.01  # of one week's events, sent again in the next week's file
 
 
 @dataclass(frozen=True)
-class Farm:
-    workers: tuple[str, ...]
-    gpu_name: str
-    usd_per_hour: float | None  # an own farm knows its hourly cost; a cloud farm uses the rate card
-    resolution: tuple[int, int]
-    samples: int
-    seconds_per_frame: float
-    failure_rate: float
+class FarmRender:
+    """What one farm did: its jobs and every attempt it made."""
+
+    farm: Farm
+    jobs: list[Job]
+    attempts: list[Attempt]
 
 
-INDIE_FARM = Farm(
-    ("rtx-node-01", "rtx-node-02", "rtx-node-03", "rtx-node-04"),
-    "NVIDIA GeForce RTX 4090",
-    0.69,
-    (3840, 2160),
-    256,
-    95.0,
-    0.06,
-)
-STUDIO_FARM = Farm(("h100-cloud-01", "h100-cloud-02"), "NVIDIA H100 80GB HBM3", None, (4096, 1716), 1024, 140.0, 0.1)
-FILMS = (
-    ("level-zero-2026", INDIE_FARM),
-    ("cloudbreak-2026", INDIE_FARM),
-    ("glasswing-2026", INDIE_FARM),
-    ("starfall-legacy-2026", STUDIO_FARM),
-    ("mister-marmalade-2026", STUDIO_FARM),
-)
-
-
-def seed_render(landing_dir: Path, *, scale: int = 1, seed: int = 7) -> list[Path]:
-    """Write the farm's events, two Blender logs and nvidia-smi samples; return the paths written."""
+def simulate(*, seed: int = 7, runtime_share: float = 1.0) -> list[FarmRender]:
+    """Every job and attempt of the demo's farms, without writing anything."""
+    if not 0 < runtime_share <= 1:
+        raise ValueError(f"runtime_share must be in (0, 1], got {runtime_share}")
     rng = random.Random(f"render-{seed}")
-    events: list[dict[str, object]] = []
-    busy: dict[str, list[datetime]] = {}
-    for film_index, (film_id, farm) in enumerate(FILMS):
-        clock = WEEK_START + timedelta(hours=film_index * 20)
-        for shot_index in range(3):
-            shot, job_id = f"sh{(shot_index + 1) * 10:03d}", f"{film_id[:4]}-{film_index}{shot_index}"
-            clock = _job(
-                events, busy, rng, farm, film_id=film_id, shot=shot, job_id=job_id, start=clock, frames=30 * scale
-            )
-    written = _write_events(landing_dir / "render_events", events, rng)
-    written += _write_logs(landing_dir / "render_logs")
-    written += _write_gpu_metrics(landing_dir / "gpu_metrics", busy, rng)
+    farms: dict[str, tuple[Farm, list[Job]]] = {}
+    for production in PRODUCTIONS:
+        farm_jobs = farms.setdefault(production.farm.name, (production.farm, []))[1]
+        farm_jobs.extend(jobs(production, rng, runtime_share))
+    return [FarmRender(farm, farm_jobs, schedule(farm, farm_jobs, rng)) for farm, farm_jobs in farms.values()]
+
+
+def seed_render(landing_dir: Path, *, seed: int = 7, runtime_share: float = 1.0) -> list[Path]:
+    """Write the farms' events, two Blender logs and nvidia-smi samples; return the paths written."""
+    renders = simulate(seed=seed, runtime_share=runtime_share)
+    rng = random.Random(f"render-files-{seed}")
+    written: list[Path] = []
+    for render in renders:
+        written += _write_events(landing_dir / "render_events", render, rng)
+    written += write_logs(landing_dir / "render_logs")
+    for render in renders:
+        written += write_gpu_metrics(landing_dir / "gpu_metrics", render.farm, render.attempts, rng)
     return written
 
 
-def _job(
-    events: list[dict[str, object]],
-    busy: dict[str, list[datetime]],
-    rng: random.Random,
-    farm: Farm,
-    *,
-    film_id: str,
-    shot: str,
-    job_id: str,
-    start: datetime,
-    frames: int,
-) -> datetime:
-    counter = iter(range(1, 1_000_000))
-
-    def emit(event_type: str, ts: datetime, **fields: object) -> None:
-        events.append(
-            {
-                "event_id": f"{job_id}-{next(counter):05d}",
-                "event_type": event_type,
-                "ts": _iso(ts),
-                "job_id": job_id,
-                "film_id": film_id,
-                "shot": shot,
-                **fields,
-            }
-        )
-
-    emit("job_submitted", start, worker=None, gpu_model=None)
-    clocks = {worker: start + timedelta(seconds=5) for worker in farm.workers}
-    for frame in range(101, 101 + frames):
-        worker = min(clocks, key=lambda w: (clocks[w], w))
-        for attempt in range(3):
-            ts = clocks[worker]
-            # Every third worker's events omit the GPU model: the rate comes from nvidia-smi.
-            gpu = None if farm.workers.index(worker) % 3 == 2 else farm.gpu_name
-            common: dict[str, object] = {"frame": frame, "worker": worker, "gpu_model": gpu}
-            if farm.usd_per_hour is not None:
-                common["usd_per_hour"] = farm.usd_per_hour
-            emit("frame_started", ts, **common)
-            seconds = round(rng.gauss(farm.seconds_per_frame, farm.seconds_per_frame * 0.15), 1)
-            busy.setdefault(worker, []).extend([ts, ts + timedelta(seconds=seconds)])
-            if attempt < 2 and rng.random() < farm.failure_rate:
-                spent = round(seconds * rng.uniform(0.2, 0.8), 1)
-                emit(
-                    "frame_failed",
-                    ts + timedelta(seconds=spent),
-                    **common,
-                    render_seconds=spent,
-                    error="Out of memory in CUDA queue enqueue (integrator_shade_surface)",
-                )
-                clocks[worker] = ts + timedelta(seconds=spent + 3)
-                worker = min((w for w in clocks if w != worker), key=lambda w: (clocks[w], w))
-                continue
-            width, height = farm.resolution
-            emit(
-                "frame_finished",
-                ts + timedelta(seconds=seconds),
-                **common,
-                render_seconds=seconds,
-                samples=farm.samples,
-                resolution_x=width,
-                resolution_y=height,
-                peak_memory_mb=round(rng.uniform(9000, 21000)),
-            )
-            clocks[worker] = ts + timedelta(seconds=seconds + 2)
-            break
-    end = max(clocks.values()) + timedelta(seconds=10)
-    emit("job_finished", end, worker=None, gpu_model=None)
-    return end + timedelta(minutes=30)
+# An event before it is written: (moment, event type, job, its number within the job, attempt or None).
+Event = tuple[float, str, Job, int, Attempt | None]
 
 
-def _write_events(folder: Path, events: list[dict[str, object]], rng: random.Random) -> list[Path]:
-    shuffled = events[:]
-    rng.shuffle(shuffled)  # farm managers flush out of order
-    third = len(shuffled) // 3
-    parts = [shuffled[:third], shuffled[third : 2 * third], shuffled[2 * third :]]
-    parts[2] += rng.sample(parts[0], k=max(1, len(parts[0]) // 100))  # resent events: loaded once
-    return [
-        land(folder / f"farm_events_part{i}.jsonl", "".join(json.dumps(e) + "\n" for e in part))
-        for i, part in enumerate(parts, 1)
-    ]
+def _events(render: FarmRender) -> Iterator[Event]:
+    by_job: dict[str, list[Attempt]] = defaultdict(list)
+    for attempt in render.attempts:
+        by_job[attempt.job.job_id].append(attempt)
+    for job in render.jobs:
+        attempts = by_job[job.job_id]
+        yield job.submitted_at, "job_submitted", job, 1, None
+        number = 1
+        for attempt in attempts:
+            yield attempt.started_at, "frame_started", job, number + 1, attempt
+            ended = "frame_finished" if attempt.error is None else "frame_failed"
+            yield attempt.ended_at, ended, job, number + 2, attempt
+            number += 2
+        yield max(a.ended_at for a in attempts) + 10, "job_finished", job, number + 1, None
 
 
-def _frame_lines(frame: int, seconds: float, samples: int, *, saved: bool, path: str) -> list[str]:
-    """The lines Blender 3.4.1 prints for one Cycles frame (see shared/fixtures/render/)."""
-    peak = 28.68 + frame * 0.01
-    lines = [
-        f"Fra:{frame} Mem:9.35M (Peak {peak:.2f}M) | Time:00:00.00 | Mem:0.00M, Peak:0.00M | Scene, ViewLayer | "
-        "Synchronizing object | Cube",
-        f"Fra:{frame} Mem:10.21M (Peak {peak:.2f}M) | Time:00:00.10 | Mem:0.76M, Peak:0.76M | Scene, ViewLayer | "
-        f"Sample 0/{samples}",
-    ]
-    steps = 8 if saved else 3
-    for step in range(1, steps + 1):
-        done = samples * step // 8
-        elapsed = seconds * step / 8
-        lines.append(
-            f"Fra:{frame} Mem:18.13M (Peak {peak:.2f}M) | Time:{_clock(elapsed)} | "
-            f"Remaining:{_clock(seconds - elapsed)} | Mem:8.67M, Peak:8.67M | Scene, ViewLayer | "
-            f"Sample {done}/{samples}"
-        )
-    if saved:
-        lines += [
-            f"Fra:{frame} Mem:21.65M (Peak {peak:.2f}M) | Time:{_clock(seconds)} | Mem:8.67M, Peak:8.67M | "
-            "Scene, ViewLayer | Finished",
-            f"Saved: '{path}'",
-            f" Time: {_clock(seconds + 0.15)} (Saving: 00:00.15)",
-            "",
-        ]
-    return lines
-
-
-def _write_logs(folder: Path) -> list[Path]:
-    clean = ["Blender 3.4.1"]
-    for frame in range(1, 5):
-        clean += _frame_lines(
-            frame, 88.4 + frame, 256, saved=True, path=f"/mnt/renders/level-zero/sh200/{frame:04d}.png"
-        )
-    killed = ["Blender 3.4.1"]
-    killed += _frame_lines(1, 91.2, 256, saved=True, path="/mnt/renders/level-zero/sh200/0005.png")
-    killed += _frame_lines(2, 97.0, 256, saved=False, path="")  # the job was killed here
-    return [
-        land(folder / "level-zero-2026__sh200__rtx-node-02__lz-blender-01.log", "\n".join(clean) + "\n"),
-        land(folder / "level-zero-2026__sh200__rtx-node-03__lz-blender-02.log", "\n".join(killed) + "\n"),
-    ]
-
-
-def _write_gpu_metrics(folder: Path, busy: dict[str, list[datetime]], rng: random.Random) -> list[Path]:
+def _write_events(folder: Path, render: FarmRender, rng: random.Random) -> list[Path]:
+    weeks: dict[int, list[Event]] = defaultdict(list)
+    for event in _events(render):
+        weeks[int((event[0] - MONDAY) // WEEK)].append(event)
+    ordered = sorted(weeks)
+    encode = _Lines(render.farm).line
+    lines = {week: [encode(event) for event in weeks[week]] for week in ordered}
+    # Once, mid-production, the farm manager reconnects and sends its last buffer again.
+    reconnect = ordered[len(ordered) // 2]
+    for week, following in itertools.pairwise(ordered):
+        own = len(weeks[week])  # the week's own events come first; late ones from before follow
+        # A farm manager flushes out of order: some of a week's events land in the next week's file.
+        late = set(rng.sample(range(own), k=round(own * LATE_SHARE)))
+        resent = rng.sample(range(own), k=max(1, round(own * RESENT_SHARE))) if week == reconnect else []
+        lines[following] += [lines[week][i] for i in sorted(late)] + [lines[week][i] for i in resent]
+        lines[week] = [line for i, line in enumerate(lines[week]) if i not in late]
     written = []
-    for index, worker in enumerate(sorted(busy)):
-        start, end = min(busy[worker]), max(busy[worker])
-        name = STUDIO_FARM.gpu_name if worker.startswith("h100") else INDIE_FARM.gpu_name
-        with_units = index % 2 == 0
-        if with_units:
-            header = "timestamp, index, name, utilization.gpu [%], memory.used [MiB], power.draw [W]"
-        else:  # csv,nounits with another column order
-            header = "power.draw [W], utilization.gpu [%], timestamp, memory.used [MiB], name, index"
-        rows = [header]
-        ts = start
-        while ts <= end:
-            util, memory, power = rng.randint(88, 100), rng.randint(9000, 21000), round(rng.uniform(380, 450), 2)
-            stamp = ts.strftime("%Y/%m/%d %H:%M:%S.") + f"{ts.microsecond // 1000:03d}"
-            if with_units:
-                rows.append(f"{stamp}, 0, {name}, {util} %, {memory} MiB, {power} W")
-            else:
-                rows.append(f"{power}, {util}, {stamp}, {memory}, {name}, 0")
-            ts += timedelta(minutes=5)
-        written.append(land(folder / f"{worker}__{start:%Y-%m-%d}.csv", "\n".join(rows) + "\n"))
+    for week in ordered:
+        rng.shuffle(lines[week])
+        iso_year, iso_week, _ = datetime.fromtimestamp(MONDAY + week * WEEK, UTC).isocalendar()
+        name = f"{render.farm.name}_{iso_year}-W{iso_week:02d}.jsonl"
+        written.append(land(folder / name, "".join(lines[week])))
     return written
 
 
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(max(seconds, 0.0), 60)
-    if minutes >= 60:
-        hours, minutes = divmod(minutes, 60)
-        return f"{int(hours):02d}:{int(minutes):02d}:{rest:05.2f}"
-    return f"{int(minutes):02d}:{rest:05.2f}"
+class _Lines:
+    """JSON Lines for one farm's events, from fragments built once per job and node.
 
+    The values are ids, fixed texts and numbers, so the fragments are encoded once with
+    json.dumps and the numbers formatted as JSON writes them: encoding each of hundreds of
+    thousands of events whole takes several times longer for the same bytes.
+    """
 
-def _iso(ts: datetime) -> str:
-    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+    def __init__(self, farm: Farm) -> None:
+        self.farm = farm
+        self.jobs: dict[str, str] = {}
+        self.workers: dict[str, str] = {}
+        self.days: dict[int, str] = {}
+
+    def line(self, event: Event) -> str:
+        moment, event_type, job, number, attempt = event
+        head = f'{{"event_id": "{job.job_id}-{number:06d}", "event_type": "{event_type}", "ts": "{self._ts(moment)}", '
+        if attempt is None:
+            return f'{head}{self._job(job)}, "worker": null, "gpu_model": null}}\n'
+        frame = f'{head}{self._job(job)}, "frame": {attempt.frame}, {self._worker(attempt.worker)}'
+        if event_type == "frame_started":
+            return frame + "}\n"
+        if event_type == "frame_failed":
+            return f'{frame}, "render_seconds": {attempt.seconds!r}, "error": {json.dumps(attempt.error)}}}\n'
+        width, height = job.resolution
+        return (
+            f'{frame}, "render_seconds": {attempt.seconds!r}, "samples": {job.samples}, "resolution_x": {width}, '
+            f'"resolution_y": {height}, "peak_memory_mb": {attempt.peak_memory_mb}}}\n'
+        )
+
+    def _ts(self, moment: float) -> str:
+        day, second = divmod(int(moment), 86_400)
+        if day not in self.days:
+            self.days[day] = time.strftime("%Y-%m-%dT", time.gmtime(day * 86_400))
+        hours, rest = divmod(second, 3600)
+        return f"{self.days[day]}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
+
+    def _job(self, job: Job) -> str:
+        if job.job_id not in self.jobs:
+            self.jobs[job.job_id] = json.dumps({"job_id": job.job_id, "film_id": job.film_id, "shot": job.shot})[1:-1]
+        return self.jobs[job.job_id]
+
+    def _worker(self, worker: str) -> str:
+        if worker not in self.workers:
+            number = int(worker.rsplit("-", 1)[1]) - 1
+            # Every third node's events omit the GPU model: the rate comes from nvidia-smi.
+            fields: dict[str, object] = {
+                "worker": worker,
+                "gpu_model": None if number % 3 == 2 else self.farm.gpu_name,
+            }
+            if self.farm.usd_per_hour is not None:
+                fields["usd_per_hour"] = self.farm.usd_per_hour
+            self.workers[worker] = json.dumps(fields)[1:-1]
+        return self.workers[worker]

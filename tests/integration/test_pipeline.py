@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +16,31 @@ from pipelines.run import run_once
 from tests.integration.conftest import DAILY_CSV, FILMS_CSV
 
 Land = Callable[[str, str, str], Path]
+
+# Level Zero's frame 1 fails before midnight (UTC) and renders on another node over it,
+# both at the rate card's RTX 4090 price ($0.69/hour); frame 2 ends on 2 March by the UTC
+# clock although its timestamp says 09:00+02:00, at the event's own price. Starfall
+# Legacy's frame is priced by the rate card's H100 ($2.99/hour).
+LZ = {"job_id": "lz-1", "film_id": "level-zero-2026", "shot": "sh010", "gpu_model": "NVIDIA GeForce RTX 4090"}
+SF = {"job_id": "sf-1", "film_id": "starfall-legacy-2026", "shot": "sh010", "gpu_model": "NVIDIA H100 80GB HBM3"}
+UHD, SCOPE = {"resolution_x": 3840, "resolution_y": 2160}, {"resolution_x": 4096, "resolution_y": 1716}
+RENDER_EVENTS = "".join(
+    json.dumps(event) + "\n"
+    for event in [
+        {"event_id": "e1", "event_type": "frame_started", "ts": "2026-03-01T22:00:00Z", **LZ, "frame": 1,
+         "worker": "n1"},
+        {"event_id": "e2", "event_type": "frame_failed", "ts": "2026-03-01T22:30:00Z", **LZ, "frame": 1,
+         "worker": "n1", "render_seconds": 1800, "error": "Out of memory"},
+        {"event_id": "e3", "event_type": "frame_started", "ts": "2026-03-01T23:00:00Z", **LZ, "frame": 1,
+         "worker": "n2"},
+        {"event_id": "e4", "event_type": "frame_finished", "ts": "2026-03-02T00:30:00Z", **LZ, "frame": 1,
+         "worker": "n2", "render_seconds": 5400, **UHD},
+        {"event_id": "e5", "event_type": "frame_finished", "ts": "2026-03-02T09:00:00+02:00", **LZ, "frame": 2,
+         "worker": "n1", "render_seconds": 3600, "usd_per_hour": 1.0, **UHD},
+        {"event_id": "e6", "event_type": "frame_finished", "ts": "2026-03-01T12:00:00Z", **SF, "frame": 1,
+         "worker": "h1", "render_seconds": 7200, **SCOPE},
+    ]
+)  # fmt: skip
 
 
 def _mart(sql: str) -> list[dict[str, object]]:
@@ -41,6 +68,7 @@ def test_run_publishes_hand_checked_marts_and_a_failed_audit_keeps_them(
 ) -> None:
     land("films", "films.csv", FILMS_CSV)
     land("box_office_daily", "daily.csv", DAILY_CSV)
+    land("render_events", "events.jsonl", RENDER_EVENTS)
 
     assert cli.main(["run"]) == 0
     printed = capsys.readouterr().out
@@ -70,6 +98,39 @@ def test_run_publishes_hand_checked_marts_and_a_failed_audit_keeps_them(
     comparison = {row["production_model"]: row for row in _mart("SELECT * FROM production_model_comparison")}
     assert comparison["indie_digital"]["break_even_share"] == 1.0
     assert comparison["legacy_studio"]["total_worldwide_gross_usd"] == 50_000_000
+
+    lz_day_1, lz_day_2 = 1800 / 3600 * 0.69, 5400 / 3600 * 0.69 + 1.0
+    sf_day_1 = 7200 / 3600 * 2.99
+    uhd, scope = 3840 * 2160 / 1e6, 4096 * 1716 / 1e6
+    assert _mart("SELECT * FROM render_daily ORDER BY film_id, date") == [
+        {
+            "film_id": "level-zero-2026", "date": date(2026, 3, 1), "frames_rendered": 0, "frames_failed": 1,
+            "render_hours": 0.5, "render_cost_usd": pytest.approx(lz_day_1),
+            "cumulative_render_cost_usd": pytest.approx(lz_day_1), "megapixels_rendered": None,
+            "cost_per_frame_usd": None, "production_budget_usd": 4_500_000,
+            "cumulative_cost_share_of_budget": pytest.approx(lz_day_1 / 4.5e6),
+        },
+        {
+            "film_id": "level-zero-2026", "date": date(2026, 3, 2), "frames_rendered": 2, "frames_failed": 0,
+            "render_hours": 2.5, "render_cost_usd": pytest.approx(lz_day_2),
+            "cumulative_render_cost_usd": pytest.approx(lz_day_1 + lz_day_2),
+            "megapixels_rendered": pytest.approx(2 * uhd), "cost_per_frame_usd": pytest.approx(lz_day_2 / 2),
+            "production_budget_usd": 4_500_000,
+            "cumulative_cost_share_of_budget": pytest.approx((lz_day_1 + lz_day_2) / 4.5e6),
+        },
+        {
+            "film_id": "starfall-legacy-2026", "date": date(2026, 3, 1), "frames_rendered": 1, "frames_failed": 0,
+            "render_hours": 2.0, "render_cost_usd": pytest.approx(sf_day_1),
+            "cumulative_render_cost_usd": pytest.approx(sf_day_1), "megapixels_rendered": pytest.approx(scope),
+            "cost_per_frame_usd": pytest.approx(sf_day_1), "production_budget_usd": 210_000_000,
+            "cumulative_cost_share_of_budget": pytest.approx(sf_day_1 / 210e6),
+        },
+    ]  # fmt: skip
+    # The render spend of the last day is the film's whole spend (no Blender logs here).
+    assert _mart("SELECT film_id, render_cost_usd FROM production_efficiency WHERE render_cost_usd > 0 ORDER BY 1") == [
+        {"film_id": "level-zero-2026", "render_cost_usd": pytest.approx(lz_day_1 + lz_day_2)},
+        {"film_id": "starfall-legacy-2026", "render_cost_usd": pytest.approx(sf_day_1)},
+    ]
 
     # A corrected catalog moves Level Zero's release after all its grosses: the audit
     # (days_in_release must be >= 1) fails, and analysts keep seeing publish 1.
