@@ -35,7 +35,9 @@ def share(raw: Any) -> str:
     if value is None:
         return NONE
     percent = value * 100
-    return f"{percent:.1f}%" if abs(percent) >= 0.1 or percent == 0 else f"{percent:.3f}%"
+    if percent == 0 or abs(percent) >= 10:
+        return f"{percent:.1f}%"
+    return f"{percent:.2f}%" if abs(percent) >= 0.1 else f"{percent:.3f}%"
 
 
 def count(raw: Any) -> str:

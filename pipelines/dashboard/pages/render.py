@@ -50,11 +50,12 @@ def layout(snap: data.Snapshot) -> Any:
         ],
         className="control control-wide",
     )
+    # Every film first, then one film shot by shot and day by day.
     return html.Div(
         [
+            ui.graph(_share_of_budget(snap, titles), graph_id="render-budget-share", height=120 + 48 * len(films)),
             html.Div(picker, className="controls"),
             html.Div(content(snap, films[0]), id="render-content"),
-            ui.graph(_share_of_budget(snap, titles), graph_id="render-budget-share", height=360),
         ]
     )
 
