@@ -99,7 +99,8 @@ def run_demo(*, scale: int = 1, seed: int = 7) -> int:
         columns, rows = query.run_sql(sql)
         print(f"\n{title}\n{query.table(columns, rows)}")
     print(
-        "\nTry: .venv/bin/backlot sql \"select * from render_daily where film_id = 'level-zero-2026'\"  |  "
+        "\nSee it in a browser: .venv/bin/backlot dashboard  (then open http://127.0.0.1:8050)"
+        "\nQuery it: .venv/bin/backlot sql \"select * from render_daily where film_id = 'level-zero-2026'\"  |  "
         ".venv/bin/backlot status"
     )
     return 0
