@@ -185,12 +185,12 @@ def _demo(args: argparse.Namespace) -> int:
 def _sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.lib import query
+    from pipelines.lib import query, readonly
 
     try:
         relation_rows = query.run_sql(args.query, as_of=args.as_of)
-    except (duckdb.Error, query.QueryError) as error:
-        print(f"backlot sql: {error}", file=sys.stderr)
+    except (duckdb.Error, query.QueryError, readonly.Refused) as error:
+        print(f"backlot sql: {_one_line(error)}", file=sys.stderr)
         return EXIT_FAILED
     columns, rows = relation_rows
     print(query.render(columns, rows, args.format))
@@ -260,6 +260,17 @@ def _maintain(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         print(f"dagster runs deleted: {len(deleted):,} (older than {settings.run_retention_days} days)")
     return EXIT_OK
+
+
+def _one_line(error: BaseException) -> str:
+    """DuckDB's message on one line: its sentences joined, without the excerpt of the query it points at."""
+    lines = []
+    for line in str(error).splitlines():
+        if line.startswith("LINE "):
+            break
+        if line.strip():
+            lines.append(line.strip())
+    return " ".join(lines) or type(error).__name__
 
 
 def _first_line(error: BaseException) -> str:
