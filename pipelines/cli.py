@@ -82,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--as-of", type=int, metavar="PUBLISH_ID", help="the marts as that publish left them")
     export.set_defaults(handler=_export)
 
+    bi_url = commands.add_parser("bi-url", help="the SQLAlchemy URL BI tools use to read the published marts")
+    bi_url.add_argument("--as-of", type=int, metavar="PUBLISH_ID", help="the marts as that publish left them")
+    bi_url.set_defaults(handler=_bi_url)
+
     status = commands.add_parser("status", help="per-source loads, last publish, failing checks")
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.set_defaults(handler=_status)
@@ -210,6 +214,13 @@ def _export(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     for mart, path in written.items():
         print(f"{mart} -> {path}")
+    return EXIT_OK
+
+
+def _bi_url(args: argparse.Namespace) -> int:
+    from pipelines.lib import bi
+
+    print(bi.url(load_settings(), as_of=args.as_of))
     return EXIT_OK
 
 

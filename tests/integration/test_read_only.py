@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from pipelines import lakehouse
-from pipelines.lib import publish, query, readonly
+from pipelines.lib import bi, publish, query, readonly
 from pipelines.settings import REPO_ROOT, load_settings
 from tests.unit.lib.test_readonly import READ_ONLY, SANDBOXED, escapes
 
@@ -107,3 +108,8 @@ def test_the_sandbox_reads_a_lake_whose_catalog_is_on_postgresql(
     finally:
         con.close()
     assert query.run_sql("SELECT count(*) FROM ducklake_snapshots('lake')")[1][0][0] > 0
+    # A BI tool's URL carries the catalog: its process needs no BACKLOT_CATALOG.
+    url = bi.url(load_settings(), as_of=as_of)
+    assert "catalog=postgres" in url
+    with sqlalchemy.create_engine(url).connect() as bi_con:
+        assert bi_con.execute(sqlalchemy.text("SELECT count(*) FROM league")).scalar() == 50_000
