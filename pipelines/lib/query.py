@@ -169,6 +169,8 @@ def status() -> dict[str, Any]:
     """Per source: files, rows loaded and quarantined, last load; last publish; failing checks."""
     con = open_published()
     try:
+        # One transaction, so one snapshot: a publish committing meanwhile shows whole or not at all.
+        con.execute("BEGIN TRANSACTION")
         sources = [
             dict(
                 zip(
