@@ -53,11 +53,8 @@ def export(directory: Path, fmt: ExportFormat = "parquet", *, as_of: int | None 
 def _publish(settings: Settings, as_of: int | None) -> tuple[int, dict[str, int]]:
     con = query.published_connection(settings)
     try:
-        row = con.execute(
-            "SELECT publish_id, mart_rows FROM meta.publishes WHERE publish_id = coalesce(?, "
-            "(SELECT max(publish_id) FROM meta.publishes))",
-            [as_of],
-        ).fetchone()
+        wanted = "(SELECT max(publish_id) FROM meta.publishes)" if as_of is None else str(int(as_of))
+        row = con.execute(f"SELECT publish_id, mart_rows FROM meta.publishes WHERE publish_id = {wanted}").fetchone()
     finally:
         con.close()
     if row is None and as_of is None:
@@ -71,7 +68,7 @@ def _writer(directory: Path) -> duckdb.DuckDBPyConnection:
     """A plain DuckDB that writes files into `directory` and may touch nothing else."""
     writer = duckdb.connect(config={"threads": os.cpu_count() or 2})
     writer.execute("SET TimeZone = 'UTC'")  # timestamps in a CSV read as the lake writes them
-    writer.execute("SET allowed_directories = [?]", [f"{directory}/"])
+    writer.execute(f"SET allowed_directories = [{literal(f'{directory}/')}]")
     writer.execute("SET enable_external_access = false")
     writer.execute("SET lock_configuration = true")
     return writer

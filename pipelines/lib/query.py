@@ -68,11 +68,12 @@ def _publish_snapshot(settings: Settings, as_of: int) -> tuple[int, dict[str, in
     """The snapshot publish `as_of` pinned its marts to, and its marts; QueryError when it cannot be read."""
     probe = lakehouse.connect(settings, read_only=True)
     try:
+        # Numbers in the SQL text, not parameters: binding one imports pandas (see readonly._literal).
         row = probe.execute(
-            "SELECT snapshot_id, mart_rows FROM meta.publishes WHERE publish_id = ?", [as_of]
+            f"SELECT snapshot_id, mart_rows FROM meta.publishes WHERE publish_id = {int(as_of)}"
         ).fetchone()
         kept = row is not None and probe.execute(
-            f"SELECT count(*) FROM ducklake_snapshots('{lakehouse.LAKE}') WHERE snapshot_id = ?", [row[0]]
+            f"SELECT count(*) FROM ducklake_snapshots('{lakehouse.LAKE}') WHERE snapshot_id = {int(row[0])}"
         ).fetchone() == (1,)
     finally:
         probe.close()
