@@ -187,6 +187,11 @@ def refusal(error: duckdb.Error) -> Refused | None:
     if isinstance(error, duckdb.PermissionException):
         path = re.search(r'Cannot access (?:file|directory) "([^"]*)"', message)
         return Refused(f"{SANDBOXED} (cannot open {path.group(1)})" if path else SANDBOXED)
+    extension = re.search(r"required extension '(\w+)'|exists in the (\w+) extension", message)
+    if extension:
+        # DuckDB would install and load it on the spot; the sandbox forbids that.
+        name = extension.group(1) or extension.group(2)
+        return Refused(f"{SANDBOXED} (that needs the {name} extension, and this connection loads none)")
     if "the configuration has been locked" in message:
         return Refused(f"{READ_ONLY} (its settings are locked)")
     if "read-only mode" in message:

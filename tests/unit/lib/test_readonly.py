@@ -59,6 +59,11 @@ def escapes(tmp_path: Path, data_path: str) -> list[tuple[str, str]]:
         ("SELECT 1; COPY (SELECT 1) TO 'x.csv'", f"{READ_ONLY} (COPY writes a file)"),
         ("EXPLAIN ANALYZE COPY (SELECT 1) TO 'x.csv'", f"{READ_ONLY} (COPY writes a file)"),
         ("CALL ducklake_expire_snapshots('lake')", f"{READ_ONLY} (CALL runs a procedure, not a query)"),
+        (
+            "FROM iceberg_scan('s3://bucket/table')",
+            f"{SANDBOXED} (that needs the iceberg extension, and this connection loads none)",
+        ),
+        ("SELECT st_point(1, 2)", f"{SANDBOXED} (that needs the spatial extension, and this connection loads none)"),
     ]
 
 
