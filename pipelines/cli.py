@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--as-of", type=int, metavar="PUBLISH_ID", help="the marts as that publish left them")
     export.set_defaults(handler=_export)
 
+    bi_url = commands.add_parser("bi-url", help="the SQLAlchemy URL BI tools use to read the published marts")
+    bi_url.add_argument("--as-of", type=int, metavar="PUBLISH_ID", help="the marts as that publish left them")
+    bi_url.set_defaults(handler=_bi_url)
+
     status = commands.add_parser("status", help="per-source loads, last publish, failing checks")
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.set_defaults(handler=_status)
@@ -212,12 +216,12 @@ def _demo(args: argparse.Namespace) -> int:
 def _sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.lib import query
+    from pipelines.lib import query, readonly
 
     try:
         relation_rows = query.run_sql(args.query, as_of=args.as_of)
-    except (duckdb.Error, query.QueryError) as error:
-        print(f"backlot sql: {error}", file=sys.stderr)
+    except (duckdb.Error, query.QueryError, readonly.Refused) as error:
+        print(f"backlot sql: {_one_line(error)}", file=sys.stderr)
         return EXIT_FAILED
     columns, rows = relation_rows
     print(query.render(columns, rows, args.format))
@@ -237,6 +241,13 @@ def _export(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     for mart, path in written.items():
         print(f"{mart} -> {path}")
+    return EXIT_OK
+
+
+def _bi_url(args: argparse.Namespace) -> int:
+    from pipelines.lib import bi
+
+    print(bi.url(load_settings(), as_of=args.as_of))
     return EXIT_OK
 
 
@@ -287,6 +298,17 @@ def _maintain(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         print(f"dagster runs deleted: {len(deleted):,} (older than {settings.run_retention_days} days)")
     return EXIT_OK
+
+
+def _one_line(error: BaseException) -> str:
+    """DuckDB's message on one line: its sentences joined, without the excerpt of the query it points at."""
+    lines = []
+    for line in str(error).splitlines():
+        if line.startswith("LINE "):
+            break
+        if line.strip():
+            lines.append(line.strip())
+    return " ".join(lines) or type(error).__name__
 
 
 def _first_line(error: BaseException) -> str:

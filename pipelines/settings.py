@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,16 +95,10 @@ def _normalise_catalog(raw: str, home: Path) -> str:
 def load_settings() -> Settings:
     """Settings from the environment (and a `.env` in the working directory)."""
     _read_dotenv(Path.cwd() / ".env")
-    home = Path(os.environ.get("BACKLOT_HOME", "./.backlot")).expanduser().resolve()
-    catalog = os.environ.get("BACKLOT_CATALOG") or f"sqlite:{home / 'lake' / 'catalog.sqlite'}"
-    data_path = os.environ.get("BACKLOT_DATA_PATH") or str(home / "lake" / "data")
-    if "://" not in data_path:
-        data_path = str(Path(data_path).expanduser().resolve())
+    home = Path(os.environ.get("BACKLOT_HOME", "./.backlot"))
     env = os.environ.get
-    return Settings(
-        home=home,
-        catalog=_normalise_catalog(catalog, home),
-        data_path=data_path.rstrip("/") + "/",
+    return dataclasses.replace(
+        lake_settings(home, catalog=env("BACKLOT_CATALOG"), data_path=env("BACKLOT_DATA_PATH")),
         dagster_host=env("BACKLOT_DAGSTER_HOST", "127.0.0.1"),
         dagster_port=int(env("BACKLOT_DAGSTER_PORT", "3000")),
         api_host=env("BACKLOT_API_HOST", "127.0.0.1"),
@@ -117,3 +112,17 @@ def load_settings() -> Settings:
         snapshot_retention_days=int(env("BACKLOT_SNAPSHOT_RETENTION_DAYS", "30")),
         run_retention_days=int(env("BACKLOT_RUN_RETENTION_DAYS", "90")),
     )
+
+
+def lake_settings(home: Path, *, catalog: str | None = None, data_path: str | None = None) -> Settings:
+    """Where the lake of `home` is, from these values alone, never the environment (a BI tool's URL names them).
+
+    `catalog` and `data_path` take the forms BACKLOT_CATALOG and BACKLOT_DATA_PATH take,
+    with the same defaults inside the home.
+    """
+    home = home.expanduser().resolve()
+    catalog = catalog or f"sqlite:{home / 'lake' / 'catalog.sqlite'}"
+    data_path = data_path or str(home / "lake" / "data")
+    if "://" not in data_path:
+        data_path = str(Path(data_path).expanduser().resolve())
+    return Settings(home=home, catalog=_normalise_catalog(catalog, home), data_path=data_path.rstrip("/") + "/")

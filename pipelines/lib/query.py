@@ -1,9 +1,12 @@
-"""Read-only access for analysts: `backlot sql` and `backlot status`.
+"""Read-only access for analysts: `backlot sql`, `backlot status`, `backlot export`, dashboards.
 
 Unqualified names resolve to the published marts: the connection's search path is
 `lake.marts`, then `lake.meta` and `lake.quarantine`. The lake is attached READ_ONLY
 (and, for `--as-of`, at the publish's snapshot), so a query never blocks a running
 pipeline, nor the other way round: DuckLake readers see the last committed snapshot.
+Every connection handed out here is then locked down (pipelines/lib/readonly.py): no file
+but the lake's, no network, no extension, no setting changed back; `run_sql` also refuses
+any statement that is not a read-only query.
 """
 
 from __future__ import annotations
@@ -19,29 +22,58 @@ from typing import Any
 import duckdb
 
 from pipelines import lakehouse
-from pipelines.settings import load_settings
+from pipelines.lib import readonly
+from pipelines.settings import Settings, load_settings
 
 
 class QueryError(Exception):
     pass
 
 
+_PUBLISHED_SEARCH_PATH = f"{lakehouse.LAKE}.marts,{lakehouse.LAKE}.meta,{lakehouse.LAKE}.quarantine"
+# With --as-of, the marts are views in memory.as_of of the audit tables at the publish's snapshot.
+_AS_OF_SEARCH_PATH = f"memory.as_of,{lakehouse.LAKE}.meta,{lakehouse.LAKE}.quarantine"
+
+
 def open_published(as_of: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection whose unqualified names are the published marts (as publish `as_of` left them)."""
-    settings = load_settings()
+    """A read-only connection whose unqualified names are the published marts (as publish `as_of` left them).
+
+    It is sandboxed (readonly.lock_down): it reads the lake and nothing else, and cannot be
+    talked out of it. SQL that the caller did not write itself should still go through
+    `readonly.execute(con, sql)`, which also refuses what the sandbox alone lets through.
+    A DuckDB connection serves one thread at a time: give each thread `published_cursor(con)`.
+    """
+    return published_connection(load_settings(), as_of)
+
+
+def published_connection(settings: Settings, as_of: int | None = None) -> duckdb.DuckDBPyConnection:
+    """`open_published` for the lake that `settings` name (the BI dialect's homes are not the environment's)."""
     if settings.catalog.startswith("sqlite:") and not Path(settings.catalog.removeprefix("sqlite:")).exists():
         raise QueryError(f"no lakehouse at {settings.catalog}: run `backlot run` or `backlot demo` first")
     if as_of is None:
         con = lakehouse.connect(settings, read_only=True)
-        con.execute(f"SET search_path = '{lakehouse.LAKE}.marts,{lakehouse.LAKE}.meta,{lakehouse.LAKE}.quarantine'")
-        return con
+        con.execute(f"SET search_path = '{_PUBLISHED_SEARCH_PATH}'")
+        return readonly.lock_down(con, settings)
+    snapshot, mart_rows = _publish_snapshot(settings, as_of)
+    con = lakehouse.connect(settings, read_only=True, snapshot=snapshot)
+    # At that snapshot the audit tables hold exactly what the publish exposed.
+    con.execute("CREATE SCHEMA IF NOT EXISTS memory.as_of")
+    for mart in mart_rows:
+        con.execute(f"CREATE VIEW memory.as_of.{mart} AS SELECT * FROM {lakehouse.LAKE}.audit.{mart}")
+    con.execute(f"SET search_path = '{_AS_OF_SEARCH_PATH}'")
+    return readonly.lock_down(con, settings)
+
+
+def _publish_snapshot(settings: Settings, as_of: int) -> tuple[int, dict[str, int]]:
+    """The snapshot publish `as_of` pinned its marts to, and its marts; QueryError when it cannot be read."""
     probe = lakehouse.connect(settings, read_only=True)
     try:
+        # Numbers in the SQL text, not parameters: binding one imports pandas (see readonly._literal).
         row = probe.execute(
-            "SELECT snapshot_id, mart_rows FROM meta.publishes WHERE publish_id = ?", [as_of]
+            f"SELECT snapshot_id, mart_rows FROM meta.publishes WHERE publish_id = {int(as_of)}"
         ).fetchone()
         kept = row is not None and probe.execute(
-            f"SELECT count(*) FROM ducklake_snapshots('{lakehouse.LAKE}') WHERE snapshot_id = ?", [row[0]]
+            f"SELECT count(*) FROM ducklake_snapshots('{lakehouse.LAKE}') WHERE snapshot_id = {int(row[0])}"
         ).fetchone() == (1,)
     finally:
         probe.close()
@@ -54,20 +86,31 @@ def open_published(as_of: int | None = None) -> duckdb.DuckDBPyConnection:
             f"(publishes older than BACKLOT_SNAPSHOT_RETENTION_DAYS={settings.snapshot_retention_days} days "
             "are expired, except the latest)"
         )
-    snapshot, mart_rows = int(row[0]), dict(row[1])
-    con = lakehouse.connect(settings, read_only=True, snapshot=snapshot)
-    # At that snapshot the audit tables hold exactly what the publish exposed.
-    con.execute("CREATE SCHEMA IF NOT EXISTS memory.as_of")
-    for mart in mart_rows:
-        con.execute(f"CREATE VIEW memory.as_of.{mart} AS SELECT * FROM {lakehouse.LAKE}.audit.{mart}")
-    con.execute(f"SET search_path = 'memory.as_of,{lakehouse.LAKE}.meta,{lakehouse.LAKE}.quarantine'")
-    return con
+    return int(row[0]), dict(row[1])
+
+
+def published_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of `con` for another thread, resolving names as `con` does.
+
+    Cursors share `con`'s database, so its sandbox and its lake, and cost a few milliseconds
+    where a new connection costs a new DuckDB; but a cursor starts with DuckDB's default
+    names, so the search path is set again. Only the new cursor is used here, so any
+    thread may call this while another is querying `con`.
+    """
+    cursor = con.cursor()
+    time_travel = cursor.execute(
+        "SELECT count(*) FROM duckdb_schemas() WHERE database_name = 'memory' AND schema_name = 'as_of'"
+    ).fetchone() == (1,)
+    cursor.execute(f"USE {lakehouse.LAKE}")
+    cursor.execute(f"SET search_path = '{_AS_OF_SEARCH_PATH if time_travel else _PUBLISHED_SEARCH_PATH}'")
+    return cursor
 
 
 def run_sql(query: str, *, as_of: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run an analyst's query on the published marts; `readonly.Refused` for anything but a read-only query."""
     con = open_published(as_of)
     try:
-        relation = con.execute(query)
+        relation = readonly.execute(con, query)
         columns = [d[0] for d in relation.description or []]
         return columns, relation.fetchall()
     finally:
@@ -127,6 +170,8 @@ def status() -> dict[str, Any]:
     """Per source: files, rows loaded and quarantined, last load; last publish; failing checks."""
     con = open_published()
     try:
+        # One transaction, so one snapshot: a publish committing meanwhile shows whole or not at all.
+        con.execute("BEGIN TRANSACTION")
         sources = [
             dict(
                 zip(

@@ -44,3 +44,25 @@ def test_export_without_such_a_publish_exits_1_with_a_reason(
 ) -> None:
     assert cli.main(["export", str(tmp_path / "out"), *argv]) == 1
     assert "backlot export:" in capsys.readouterr().err
+
+
+def test_export_reads_through_the_sandbox_and_writes_only_into_its_folder(lake: Any, tmp_path: Path) -> None:
+    """The marts leave the read-only connection as Arrow batches; timestamps keep the lake's UTC."""
+    lake.con.execute(
+        "CREATE OR REPLACE TABLE lake.audit.league AS SELECT 'level-zero-2026' AS film_id, "
+        "TIMESTAMPTZ '2026-07-10 16:30:00+00' AS reported_at, 1.5::DECIMAL(18, 2) AS roi"
+    )
+    publish.publish(lake.con, ["league"], "run-1")
+
+    assert cli.main(["export", str(tmp_path / "csv"), "--format", "csv"]) == 0
+    assert cli.main(["export", str(tmp_path / "parquet")]) == 0
+
+    assert (tmp_path / "csv" / "league.csv").read_text().splitlines() == [
+        "film_id,reported_at,roi",
+        "level-zero-2026,2026-07-10 16:30:00+00,1.50",
+    ]
+    assert duckdb.sql(f"DESCRIBE FROM '{tmp_path / 'parquet' / 'league.parquet'}'").fetchall()[1][:2] == (
+        "reported_at",
+        "TIMESTAMP WITH TIME ZONE",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["csv", "home", "parquet"]
