@@ -49,6 +49,7 @@ bench: $(INSTALLED)  ## benchmarks against bare DuckDB (prints figures; about ha
 	$(PY) bench/ingest_api.py
 	$(PY) bench/serve_latency.py
 	$(PY) bench/sql_latency.py
+	$(PY) bench/dashboard_latency.py
 
 clean:  ## remove the demo home and build artefacts (keeps .venv)
 	rm -rf .backlot dbt_project/target dbt_project/logs
