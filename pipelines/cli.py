@@ -19,8 +19,11 @@ from pipelines.settings import load_settings
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+# Long-running servers: a client that hangs up mid-response must cost them an error, not their life.
+SERVERS = frozenset({"serve", "api", "dashboard"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `backlot sql ... | head` ends quietly
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -29,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
+    if args.command not in SERVERS:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `backlot sql ... | head` ends quietly
     result: int = args.handler(args)
     return result
 

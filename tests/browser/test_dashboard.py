@@ -4,7 +4,10 @@ and the publish picker change them, nothing is fetched from outside, and access 
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -183,3 +186,17 @@ def test_errors_are_json_never_a_traceback(dashboard: str) -> None:
         urllib.request.urlopen(malformed, timeout=10)
     assert bad.value.code == 400
     assert json.loads(bad.value.read())["error"] == "bad_request"
+
+
+def test_a_visitor_hanging_up_mid_download_does_not_stop_it(dashboard: str) -> None:
+    """A browser that closes a connection while Plotly's 4 MB script is being sent (a tab
+    closed, a page left): the dashboard carries on serving the next visitor."""
+    address = urllib.parse.urlparse(dashboard)
+    script = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+    for _ in range(5):
+        with socket.create_connection((address.hostname, address.port), timeout=10) as hang_up:
+            hang_up.sendall(f"GET {script} HTTP/1.1\r\nHost: {address.netloc}\r\n\r\n".encode())
+            hang_up.recv(1024)  # the response has started; then the visitor is gone
+            hang_up.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, not close
+    with urllib.request.urlopen(f"{dashboard}/_dash-layout", timeout=30) as response:
+        assert response.status == 200

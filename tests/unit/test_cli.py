@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +14,7 @@ import pytest
 
 from pipelines import cli
 from pipelines.defs.box_office.sources import FILMS
+from tests.net import free_port, wait_for
 
 
 @pytest.fixture
@@ -207,3 +212,42 @@ def test_status_table_on_a_new_lake(lake: Any, capsys: pytest.CaptureFixture[str
     assert lines[:4] == ["no files loaded yet", "last publish: none", "failing checks: none", "freshness:"]
     assert "  films: nothing loaded yet (expected every 192 h; last load never)" in lines
     assert lines[-1] == "runs in progress: none"
+
+
+# --- SIGPIPE -----------------------------------------------------------------------------------------
+
+
+def _ignores_sigpipe(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    ignored = int(next(line for line in status.splitlines() if line.startswith("SigIgn:")).split()[1], 16)
+    return bool(ignored & (1 << (signal.SIGPIPE - 1)))
+
+
+@pytest.mark.parametrize("command", [["api", "--insecure-no-auth"], ["dashboard"]])
+def test_servers_keep_sigpipe_ignored_so_a_client_hanging_up_cannot_kill_them(
+    command: list[str], tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {**os.environ, "BACKLOT_HOME": str(tmp_path / "home")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", *command, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", 60)
+        assert _ignores_sigpipe(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_printing_commands_end_quietly_on_a_closed_pipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKLOT_HOME", str(tmp_path / "home"))
+    previous = signal.getsignal(signal.SIGPIPE)
+    try:
+        cli.main(["status"])
+        assert signal.getsignal(signal.SIGPIPE) == signal.SIG_DFL  # `backlot sql ... | head` ends quietly
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
