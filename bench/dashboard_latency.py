@@ -69,7 +69,7 @@ def bare_read(home: Path) -> float:
 import time, duckdb
 started = time.perf_counter()
 con = duckdb.connect(config={{"extension_directory": {str(_extension_dir())!r}}})
-con.execute("ATTACH 'ducklake:{home}/lake/catalog.sqlite' AS lake (READ_ONLY)")
+con.execute("ATTACH 'ducklake:sqlite:{home}/lake/catalog.sqlite' AS lake (READ_ONLY)")
 con.execute("SELECT * FROM lake.marts.film_capital_efficiency").fetchall()
 print(time.perf_counter() - started)
 """
@@ -89,6 +89,11 @@ def measure(url: str) -> dict[str, list[float]]:
     figures: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "chart", "filter", "publish")}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        # A browser's very first page pays for starting its renderer (about a second here): an
+        # investor's browser is already running, so one page of another site is opened first.
+        warm_up = browser.new_context()
+        warm_up.new_page().goto("about:blank")
+        warm_up.close()
         for visit in range(VISITS):
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             page = context.new_page()
@@ -152,7 +157,8 @@ def main() -> None:
             dashboard.wait(timeout=30)
         bare = min(bare_read(home) for _ in range(3))
         load = os.getloadavg()[0]
-        print(f"\ndashboard on {FILMS:,} films / {args.rows:,} daily rows (load average {load:.1f})")
+        measured = f"the home at {args.home}" if args.home else f"{FILMS:,} films / {args.rows:,} daily rows"
+        print(f"\ndashboard on {measured} (load average {load:.1f})")
         print(f"  {'figure':<40} {'median':>9} {'runs':>5}   bare DuckDB (league read, fresh process)")
         print(f"  {'dashboard start, ready to serve':<40} {ready:>8.2f}s {1:>5}")
         names = {

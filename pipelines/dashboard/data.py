@@ -9,7 +9,6 @@ nothing a browser sends becomes SQL text.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 from dataclasses import dataclass
@@ -193,9 +192,3 @@ class _reading:
                 self.con.close()
         finally:
             self._lock.release()
-
-
-def warm() -> None:
-    """Read the latest publish before the first visitor comes, so the first paint costs no query."""
-    with contextlib.suppress(NothingPublished, query.QueryError):  # nothing to show yet: the pages say so
-        snapshot(publishes()[0].publish_id)

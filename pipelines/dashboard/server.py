@@ -23,11 +23,10 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
         return 2
     import waitress  # type: ignore[import-untyped]
 
-    from pipelines.dashboard import data
-    from pipelines.dashboard.app import create_app
+    from pipelines.dashboard.app import create_app, warm
 
     app = create_app(settings.dashboard_token)
-    data.warm()
+    warm()
     try:
         server = waitress.create_server(app.server, host=host, port=port, threads=8, ident="backlot")
     except OSError as error:
