@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
+import dash
 import plotly.graph_objects as go
 import polars as pl
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html
 
 from pipelines.dashboard import data
 
@@ -102,3 +103,40 @@ def film_labels(films: pl.DataFrame) -> dict[str, str]:
         film_id: f"{title} ({released.year})" if title in shared and released else title
         for film_id, title, released in films.select("film_id", "title", "release_date").iter_rows()
     }
+
+
+FilmContent = Callable[[data.Snapshot, str], list[Any]]
+
+
+def film_picker(page: str, films: Sequence[str], labels: dict[str, str]) -> html.Div:
+    """The page's film chooser (`<page>-film`), the first film chosen."""
+    return html.Div(
+        html.Label(
+            [
+                "Film",
+                dcc.Dropdown(
+                    id=f"{page}-film",
+                    options=[{"label": labels.get(f, f), "value": f} for f in films],
+                    value=films[0],
+                    clearable=False,
+                ),
+            ],
+            className="control control-wide",
+        ),
+        className="controls",
+    )
+
+
+def on_film_picked(app: dash.Dash, page: str, content: FilmContent) -> None:
+    """Redraw `<page>-content` for the film chosen in `<page>-film`, from the publish shown."""
+
+    @app.callback(
+        Output(f"{page}-content", "children"),
+        Input(f"{page}-film", "value"),
+        State("publish", "data"),
+        prevent_initial_call=True,
+    )
+    def _picked(film_id: Any, publish_id: Any) -> list[Any]:
+        if not isinstance(publish_id, int) or not isinstance(film_id, str):
+            raise dash.exceptions.PreventUpdate
+        return content(data.snapshot(publish_id), film_id)

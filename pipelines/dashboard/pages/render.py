@@ -8,7 +8,7 @@ import dash
 import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
-from dash import Input, Output, State, dcc, html
+from dash import html
 from plotly.subplots import make_subplots
 
 from pipelines.dashboard import components as ui
@@ -38,23 +38,11 @@ def layout(snap: data.Snapshot) -> Any:
     spend = shots.group_by("film_id").agg(pl.col("render_cost_usd").sum()).sort("render_cost_usd", descending=True)
     titles = ui.titles(snap)
     films = spend["film_id"].to_list()
-    picker = html.Label(
-        [
-            "Film",
-            dcc.Dropdown(
-                id="render-film",
-                options=[{"label": titles.get(f, f), "value": f} for f in films],
-                value=films[0],
-                clearable=False,
-            ),
-        ],
-        className="control control-wide",
-    )
     # Every film first, then one film shot by shot and day by day.
     return html.Div(
         [
             ui.graph(_share_of_budget(snap, titles), graph_id="render-budget-share", height=120 + 48 * len(films)),
-            html.Div(picker, className="controls"),
+            ui.film_picker("render", films, titles),
             html.Div(content(snap, films[0]), id="render-content"),
         ]
     )
@@ -186,13 +174,4 @@ def _share_of_budget(snap: data.Snapshot, titles: dict[str, str]) -> go.Figure:
 
 
 def register(app: dash.Dash) -> None:
-    @app.callback(
-        Output("render-content", "children"),
-        Input("render-film", "value"),
-        State("publish", "data"),
-        prevent_initial_call=True,
-    )
-    def _film(film_id: str | None, publish_id: int | None) -> list[Any]:
-        if not isinstance(publish_id, int) or not isinstance(film_id, str):
-            raise dash.exceptions.PreventUpdate
-        return content(data.snapshot(publish_id), film_id)
+    ui.on_film_picked(app, "render", content)

@@ -7,7 +7,7 @@ from typing import Any
 import dash
 import plotly.graph_objects as go
 import polars as pl
-from dash import Input, Output, State, dcc, html
+from dash import html
 from plotly.subplots import make_subplots
 
 from pipelines.dashboard import components as ui
@@ -34,19 +34,7 @@ def layout(snap: data.Snapshot) -> Any:
     if not films:
         return ui.note("No social observations linked to a film have been published yet.")
     titles = ui.titles(snap)
-    picker = html.Label(
-        [
-            "Film",
-            dcc.Dropdown(
-                id="social-film",
-                options=[{"label": titles.get(f, f), "value": f} for f in films],
-                value=films[0],
-                clearable=False,
-            ),
-        ],
-        className="control control-wide",
-    )
-    return html.Div([html.Div(picker, className="controls"), html.Div(content(snap, films[0]), id="social-content")])
+    return html.Div([ui.film_picker("social", films, titles), html.Div(content(snap, films[0]), id="social-content")])
 
 
 def content(snap: data.Snapshot, film_id: str) -> list[Any]:
@@ -132,13 +120,4 @@ def _momentum(days: pl.DataFrame, release: Any) -> go.Figure:
 
 
 def register(app: dash.Dash) -> None:
-    @app.callback(
-        Output("social-content", "children"),
-        Input("social-film", "value"),
-        State("publish", "data"),
-        prevent_initial_call=True,
-    )
-    def _film(film_id: str | None, publish_id: int | None) -> list[Any]:
-        if not isinstance(publish_id, int) or not isinstance(film_id, str):
-            raise dash.exceptions.PreventUpdate
-        return content(data.snapshot(publish_id), film_id)
+    ui.on_film_picked(app, "social", content)
