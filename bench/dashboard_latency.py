@@ -2,9 +2,9 @@
 
 Run by `make bench` (not by the tests): `python bench/dashboard_latency.py [--rows N] [--home PATH]`.
 
-A home is built with the box-office benchmark's generator (4,000 films and `--rows` daily
-chart rows, 10M by default) and one `backlot run`; `--home` reuses one already built (by
-`bench/sql_latency.py --keep-home`, say). Then `backlot dashboard` on a free loopback port,
+The lake `bench/sql_latency.py` builds (4,000 films and `--rows` daily chart rows, 10M by
+default, published by one pass), then a second pass, so there is an earlier publish to pick;
+`--home` reuses a home already built (the `home/` of `bench/sql_latency.py --keep`, say). Then `backlot dashboard` on a free loopback port,
 and headless Debian chromium (Playwright) measures, each the median of several visits:
 
 * **first paint, cold**: the first visitor after the dashboard started (it read the latest
@@ -34,23 +34,18 @@ import time
 from pathlib import Path
 
 from harness import REPO, free_port, wait_for_http
-from ingest_box_office import FILMS, write_daily, write_films
+from ingest_box_office import FILMS
+from sql_latency import build_lake
 
 VISITS = 5
 CHROMIUM = "/usr/bin/chromium"
 
 
-def build_home(home: Path, rows: int) -> None:
-    """4,000 films and `rows` daily rows, published twice (the second pass adds nothing new)."""
-    landing = home / "landing"
-    (landing / "films").mkdir(parents=True)
-    (landing / "box_office_daily").mkdir(parents=True)
-    write_films(landing / "films" / "films.csv", FILMS)
-    write_daily(landing / "box_office_daily" / "daily.csv", rows, FILMS)
-    for _ in range(2):
-        started = time.perf_counter()
-        _backlot(home, "run")
-        print(f"  backlot run: {time.perf_counter() - started:.1f} s", flush=True)
+def build_home(home: Path, rows: int, workdir: Path) -> None:
+    """The `backlot sql` benchmark's lake (4,000 films, `rows` daily rows), then a second pass
+    that adds nothing: two publishes, so there is an earlier one to pick."""
+    build_lake(home, rows, workdir)
+    _backlot(home, "run")
 
 
 def _backlot(home: Path, *args: str) -> str:
@@ -137,7 +132,7 @@ def main() -> None:
         if home is None:
             home = workdir / "home"
             print(f"building a home: {FILMS:,} films, {args.rows:,} daily rows", flush=True)
-            build_home(home, args.rows)
+            build_home(home, args.rows, workdir)
         port = free_port()
         env = {**os.environ, "BACKLOT_HOME": str(home)}
         started = time.perf_counter()

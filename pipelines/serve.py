@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines import instance
-from pipelines.settings import REPO_ROOT, Settings
+from pipelines.settings import REPO_ROOT, Settings, http_url
 
 WORKSPACE = REPO_ROOT / "workspace.yaml"
 # How long a child has to stop after SIGTERM before its process group is killed.
@@ -48,11 +48,11 @@ def services(settings: Settings, *, insecure_no_auth: bool = False) -> list[Serv
         Service(
             "dagster-webserver",
             ui,
-            f"http://{settings.dagster_host}:{settings.dagster_port}",
+            http_url(settings.dagster_host, settings.dagster_port),
         ),
         Service("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", str(WORKSPACE)], "(no port)"),
-        Service("ingest-api", api, f"http://{settings.api_host}:{settings.api_port}/v1/landing/<source>"),
-        Service("dashboard", dashboard, f"http://{settings.dashboard_host}:{settings.dashboard_port}"),
+        Service("ingest-api", api, http_url(settings.api_host, settings.api_port) + "/v1/landing/<source>"),
+        Service("dashboard", dashboard, http_url(settings.dashboard_host, settings.dashboard_port)),
     ]
 
 

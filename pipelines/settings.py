@@ -83,6 +83,11 @@ class Settings:
         return self.landing_dir / source
 
 
+def http_url(host: str, port: int) -> str:
+    """Where a service on `host`:`port` answers (an IPv6 address in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _normalise_catalog(raw: str, home: Path) -> str:
     raw = raw.removeprefix("ducklake:")
     if raw.startswith(("postgres:", "sqlite:")):

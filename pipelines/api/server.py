@@ -9,11 +9,7 @@ from types import FrameType
 import uvicorn
 
 from pipelines.api.app import create_app
-from pipelines.settings import Settings
-
-
-def url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+from pipelines.settings import Settings, http_url
 
 
 def serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool = False) -> int:
@@ -22,7 +18,7 @@ def serve(settings: Settings, *, host: str, port: int, insecure_no_auth: bool = 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not settings.ingest_token:
         print("backlot api: WARNING: no token: anyone who can reach the port can deliver files", flush=True)
-    print(f"backlot api: listening on {url(host, port)} (landing zone {settings.landing_dir})", flush=True)
+    print(f"backlot api: listening on {http_url(host, port)} (landing zone {settings.landing_dir})", flush=True)
     # uvicorn's access log has the request line, never its headers: the token is not logged.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", server_header=False))
     # uvicorn stops gracefully on SIGINT/SIGTERM and then raises the signal again for the

@@ -82,10 +82,6 @@ def note(text: str | list[Any], *, kind: str = "info") -> html.Div:
     return html.Div(text, className=f"note note-{kind}")
 
 
-def section(title: str, *children: Any) -> html.Section:
-    return html.Section([html.H2(title), *children], className="section")
-
-
 def model_name(model: str | None) -> str:
     return MODEL_NAMES.get(model or "", model or "unknown")
 

@@ -9,8 +9,10 @@ nothing a browser sends becomes SQL text.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,44 +67,47 @@ class Snapshot:
 
 def publishes() -> list[PublishInfo]:
     """Every publish, newest first: read on each page load and each refresh of the picker."""
-    with _listing.lock:
-        try:
-            rows = _listing.read(
-                "SELECT p.publish_id, p.published_at, s.snapshot_id IS NOT NULL "
-                "FROM meta.publishes p LEFT JOIN ducklake_snapshots('lake') s USING (snapshot_id) "
-                "ORDER BY p.publish_id DESC"
-            )
-        except query.QueryError as error:
-            raise NothingPublished(str(error)) from error
+    try:
+        rows = _listing.rows(
+            "SELECT p.publish_id, p.published_at, s.snapshot_id IS NOT NULL "
+            "FROM meta.publishes p LEFT JOIN ducklake_snapshots('lake') s USING (snapshot_id) "
+            "ORDER BY p.publish_id DESC"
+        )
+    except query.QueryError as error:
+        raise NothingPublished(str(error)) from error
     if not rows:
         raise NothingPublished("nothing is published yet: run `backlot run` or `backlot demo` first")
     return [PublishInfo(int(pid), at, bool(kept), i == 0) for i, (pid, at, kept) in enumerate(rows)]
 
 
 class _Listing:
-    """One read-only connection kept for listing publishes: opening one costs a quarter second.
+    """One read-only connection kept for reading `meta.publishes`: opening one costs a quarter second.
 
     Each query on it sees the lake's latest commit. It holds no snapshot between queries,
-    so it pins nothing maintenance wants to delete; if it breaks, the next read reopens it.
+    so it pins nothing maintenance wants to delete; if it breaks, it is reopened once.
     """
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.con: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
 
-    def read(self, sql: str) -> list[tuple[Any, ...]]:
-        """Rows of `sql`, on a connection opened now or kept from before; the caller holds `lock`."""
-        for attempt in (1, 2):
-            if self.con is None:
-                self.con = query.open_published()
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        with self._lock:
             try:
-                return self.con.execute(sql).fetchall()
+                return self._connection().execute(sql).fetchall()
             except duckdb.Error:
-                self.con.close()
-                self.con = None
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                self.close()
+                return self._connection().execute(sql).fetchall()
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = query.open_published()
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 _listing = _Listing()
@@ -112,10 +117,9 @@ _listing = _Listing()
 def snapshot(publish_id: int) -> Snapshot:
     """The small marts of publish `publish_id` (raises QueryError when it cannot be read)."""
     # The publish's own row is committed with it, after the snapshot it pins: read it now.
-    with _listing.lock:
-        rows = _listing.read(
-            f"SELECT published_at, map_keys(mart_rows) FROM meta.publishes WHERE publish_id = {int(publish_id)}"
-        )
+    rows = _listing.rows(
+        f"SELECT published_at, map_keys(mart_rows) FROM meta.publishes WHERE publish_id = {int(publish_id)}"
+    )
     if not rows:
         raise query.QueryError(f"no publish with id {publish_id}")
     published_at, present = rows[0]
@@ -130,8 +134,7 @@ def daily_gross(publish_id: int, film_id: str) -> pl.DataFrame:
     with _reading(publish_id) as con:
         return con.execute(
             "SELECT date, sum(gross_usd) FILTER (WHERE territory = 'domestic') AS domestic_gross_usd, "
-            "sum(gross_usd) AS worldwide_gross_usd, "
-            "max(cumulative_gross_usd) FILTER (WHERE territory = 'domestic') AS domestic_cumulative_usd "
+            "sum(gross_usd) AS worldwide_gross_usd "
             "FROM box_office_daily WHERE film_id = ? GROUP BY date ORDER BY date",
             [film_id],
         ).pl()
@@ -156,7 +159,12 @@ def social_films(publish_id: int) -> tuple[str, ...]:
         )
 
 
-class _reading:
+# One cold read at a time: two visitors of a new publish share the one read.
+_cold_read = threading.Lock()
+
+
+@contextlib.contextmanager
+def _reading(publish_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection showing exactly publish `publish_id`.
 
     The latest publish is read through the published views, inside one transaction with the
@@ -164,31 +172,14 @@ class _reading:
     one through `--as-of` (its snapshot). Connections are short-lived: holding one open would
     pin an old snapshot that lake maintenance may delete.
     """
-
-    _lock = threading.Lock()  # one cold read at a time: two visitors of a new publish share it
-
-    def __init__(self, publish_id: int) -> None:
-        self.publish_id = publish_id
-        self.con: duckdb.DuckDBPyConnection | None = None
-
-    def __enter__(self) -> duckdb.DuckDBPyConnection:
-        self._lock.acquire()
+    with _cold_read:
+        con = query.open_published()
         try:
-            con = query.open_published()
             con.execute("BEGIN TRANSACTION")
             latest = con.execute("SELECT max(publish_id) FROM meta.publishes").fetchone()
-            if latest is None or latest[0] != self.publish_id:
+            if latest is None or latest[0] != publish_id:
                 con.close()
-                con = query.open_published(self.publish_id)
-            self.con = con
-            return con
-        except BaseException:
-            self._lock.release()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            if self.con is not None:
-                self.con.close()
+                con = query.open_published(publish_id)
+            yield con
         finally:
-            self._lock.release()
+            con.close()

@@ -7,11 +7,7 @@ import sys
 from types import FrameType
 
 from pipelines.dashboard import access
-from pipelines.settings import Settings
-
-
-def url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+from pipelines.settings import Settings, http_url
 
 
 def serve(settings: Settings, *, host: str, port: int) -> int:
@@ -30,10 +26,10 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
     try:
         server = waitress.create_server(app.server, host=host, port=port, threads=8, ident="backlot")
     except OSError as error:
-        print(f"backlot dashboard: cannot listen on {url(host, port)}: {error.strerror or error}", file=sys.stderr)
+        print(f"backlot dashboard: cannot listen on {http_url(host, port)}: {error.strerror or error}", file=sys.stderr)
         return 1
     signed = "; visitors sign in with BACKLOT_DASHBOARD_TOKEN" if settings.dashboard_token else ""
-    print(f"backlot dashboard: listening on {url(host, port)}{signed}", flush=True)
+    print(f"backlot dashboard: listening on {http_url(host, port)}{signed}", flush=True)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         server.close()
