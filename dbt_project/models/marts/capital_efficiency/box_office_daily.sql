@@ -1,10 +1,57 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        unique_key='film_id',
+        partitions='int_box_office_affected_films',
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_box_office_affected_films') }}, {{ ref('stg_box_office__daily_grosses') }}
+
 with
+
+{% if is_incremental() %}
+
+-- A pass recomputes whole films: only their chart rows are matched, ranked and summed, so
+-- its cost follows the films it touched, not the years of charts in the lake.
+affected_films as (
+
+    select film_id, title_key from {{ ref('int_box_office_affected_films') }}
+
+),
+
+chart_rows as (
+
+    select *
+    from {{ ref('stg_box_office__daily_grosses') }}
+    where
+        film_id in (select film_id from affected_films)
+        or (film_id is null and {{ title_key('title') }} in (select title_key from affected_films))
+
+),
+
+matched_rows as (
+
+    {{ match_daily_grosses('chart_rows') }}
+
+),
+
+daily_grosses as (
+
+    {{ deduplicate_daily_grosses('matched_rows') }}
+
+),
+
+{% else %}
 
 daily_grosses as (
 
     select * from {{ ref('int_daily_grosses_deduplicated') }}
 
 ),
+
+{% endif %}
 
 films as (
 
@@ -51,6 +98,10 @@ final as (
 
     from running_totals
     left join films on running_totals.film_key = films.film_key
+    {% if is_incremental() %}
+    -- A row of a film outside this pass (a title key shared with an older name) is left as it is.
+    where films.film_id in (select film_id from affected_films)
+    {% endif %}
 
 )
 

@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        unique_key='film_id',
+        partitions='int_box_office_affected_films',
+        on_schema_change='fail',
+    )
+}}
+
+-- depends_on: {{ ref('int_box_office_affected_films') }}
+
 with
 
 films as (
@@ -12,6 +24,10 @@ films as (
         worldwide_gross_usd as catalog_worldwide_gross_usd,
         release_date
     from {{ ref('int_films_deduplicated') }}
+    {% if is_incremental() %}
+    -- A pass recomputes only the films whose chart rows or catalog record it touched.
+    where film_id in (select film_id from {{ ref('int_box_office_affected_films') }})
+    {% endif %}
 
 ),
 
@@ -20,6 +36,9 @@ films as (
 daily_grosses as (
 
     select * from {{ ref('box_office_daily') }}
+    {% if is_incremental() %}
+    where film_id in (select film_id from {{ ref('int_box_office_affected_films') }})
+    {% endif %}
 
 ),
 
