@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     ingest.set_defaults(handler=_ingest)
 
     run = commands.add_parser("run", help="one synchronous pass: load, validate, build, audit, publish")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every model from all of raw, not only what the new rows change",
+    )
     run.set_defaults(handler=_run)
 
     sql = commands.add_parser("sql", help="read-only SQL on the published marts (and meta, quarantine)")
@@ -172,9 +177,9 @@ def _run(args: argparse.Namespace) -> int:
     from pipelines.run import run_once
 
     # Live progress only on a terminal: piped output stays the summary alone.
-    outcome = run_once(progress=sys.stderr.isatty())
+    outcome = run_once(progress=sys.stderr.isatty(), full_refresh=args.full_refresh)
     print(outcome.render())
-    return EXIT_OK if outcome.published else EXIT_FAILED
+    return EXIT_OK if outcome.current else EXIT_FAILED
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from pipelines.defs.maintenance.jobs import backlot_maintenance
 from pipelines.defs.maintenance.schedules import nightly_maintenance
 from pipelines.defs.progress import progress_logger
 from pipelines.defs.raw_assets import raw_asset
-from pipelines.defs.resources import LakehouseResource, dbt_resource
+from pipelines.defs.resources import LakehouseResource
 from pipelines.defs.run_failures import record_failed_runs
 from pipelines.sources import DOMAINS, SOURCES
 
@@ -27,7 +27,6 @@ defs = dg.Definitions(
     schedules=[daily_box_office_refresh, monday_revision_pass, nightly_maintenance],
     resources={
         "lakehouse": LakehouseResource(),
-        "dbt": dbt_resource(),
     },
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
 )

@@ -88,13 +88,11 @@ def run_demo(*, scale: int = 1, seed: int = 7) -> int:
     print(f"seeded {len(written)} files into {settings.landing_dir}")
     outcome = run_once(progress=sys.stderr.isatty())
     print(outcome.render())
-    if not outcome.published:
+    if not outcome.current:
         return 1
-    published = set(outcome.publish.mart_rows) if outcome.publish else set()
     if lines := headline():
         print("\n" + "\n".join(lines))
-    queries = SUMMARY_QUERIES | (RENDER_QUERIES if {"render_efficiency", "render_daily"} <= published else {})
-    queries |= SOCIAL_QUERIES if "social_momentum" in published else {}
+    queries = SUMMARY_QUERIES | RENDER_QUERIES | SOCIAL_QUERIES
     for title, sql in queries.items():
         columns, rows = query.run_sql(sql)
         print(f"\n{title}\n{query.table(columns, rows)}")

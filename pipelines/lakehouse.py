@@ -41,6 +41,10 @@ META_TABLES = {
     "publishes": """
         publish_id BIGINT, snapshot_id BIGINT, published_at TIMESTAMPTZ,
         mart_rows MAP(VARCHAR, BIGINT), run_id VARCHAR""",
+    # One row per dbt build: what it covered (pipelines/lib/passes.py).
+    "builds": """
+        run_id VARCHAR, built_at TIMESTAMPTZ, full_refresh BOOLEAN, project_sha256 VARCHAR,
+        sources VARCHAR[], watermarks MAP(VARCHAR, TIMESTAMPTZ), marts VARCHAR[]""",
 }
 
 

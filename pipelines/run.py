@@ -37,8 +37,14 @@ class RunOutcome:
     publish: Publish | None = None
     log_path: str | None = None
 
+    @property
+    def current(self) -> bool:
+        """Whether the published marts now reflect every row loaded: a publish, or nothing to rebuild."""
+        return self.success
+
     def render(self) -> str:
-        lines = [f"run {self.run_id[:8]}: {'published' if self.published else 'NOT published'}"]
+        state = "published" if self.published else "nothing new to publish" if self.success else "NOT published"
+        lines = [f"run {self.run_id[:8]}: {state}"]
         if self.loads:
             lines.append("files:")
             for source in sorted({load.source for load in self.loads}):
@@ -67,18 +73,21 @@ class RunOutcome:
         if self.publish:
             marts = ", ".join(f"{m} ({n:,} rows)" for m, n in sorted(self.publish.mart_rows.items()))
             lines.append(f"publish {self.publish.publish_id} (snapshot {self.publish.snapshot_id}): {marts}")
-        elif not self.published:
+        elif self.success:
+            lines.append("no mart changed: the published marts are current")
+        else:
             lines.append("the previously published marts are unchanged")
-        if self.log_path and not self.published:
+        if self.log_path and not self.success:
             lines.append(f"full log: {self.log_path}")
         return "\n".join(lines)
 
 
-def run_once(log_level: str = "INFO", *, progress: bool = False) -> RunOutcome:
+def run_once(log_level: str = "INFO", *, progress: bool = False, full_refresh: bool = False) -> RunOutcome:
     """Execute the pipeline job in this process, recorded in the home's Dagster instance.
 
     The run, its asset materializations and its check results land in BACKLOT_HOME/dagster
     (the instance `make dev` opens), so the Dagster UI shows why a publish was blocked.
+    A pass rebuilds what the sources' new rows change; `full_refresh` rebuilds every model.
     Dagster's and dbt's own output goes to BACKLOT_HOME/logs/last-run.log, so the terminal
     shows only the summary; the log keeps every step for whoever needs the detail. With
     `progress`, each step and what loading loaded is printed as it happens (for a terminal).
@@ -107,7 +116,7 @@ def run_once(log_level: str = "INFO", *, progress: bool = False) -> RunOutcome:
         result = job.execute_in_process(
             instance=dagster_instance,
             raise_on_error=False,
-            run_config={"loggers": loggers},
+            run_config={"loggers": loggers, **pass_config(full_refresh=full_refresh)},
         )
         steps = failed_steps(result.get_step_failure_events())
         checks = failed_checks(result.get_asset_check_evaluations())
@@ -116,6 +125,11 @@ def run_once(log_level: str = "INFO", *, progress: bool = False) -> RunOutcome:
     outcome = _outcome(result.run_id, result.success, steps, checks)
     outcome.log_path = str(log_path)
     return outcome
+
+
+def pass_config(*, full_refresh: bool) -> dict[str, Any]:
+    """The run config of a pipeline run that rebuilds everything, or (empty) only what changed."""
+    return {"ops": {"dbt_models": {"config": {"full_refresh": True}}}} if full_refresh else {}
 
 
 def _outcome(run_id: str, success: bool, failed_steps: list[str], failed_checks: list[str]) -> RunOutcome:

@@ -1,19 +1,12 @@
-"""Dagster resources shared by every domain: the lake, dbt, and the pool its writers share."""
+"""Dagster resources shared by every domain: the lake, and the pool its writers share."""
 
 from __future__ import annotations
 
-import sys
-from functools import cached_property
-from importlib.metadata import version as installed_version
-from pathlib import Path
-
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
-from packaging import version
 
 from pipelines import lakehouse
-from pipelines.settings import DBT_PROJECT_DIR, Settings, load_settings
+from pipelines.settings import Settings, load_settings
 
 # Writers to the lake (loading, dbt, publish) run one at a time: the SQLite catalog takes one
 # writing process at a time, and the instance (dagster.yaml) limits every pool to one.
@@ -28,23 +21,3 @@ class LakehouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     def connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         return lakehouse.connect(self.settings(), read_only=read_only)
-
-
-class LakeDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, minus a `dbt --version` subprocess on every invocation.
-
-    The dbt in this virtualenv is dbt-core, whose version its package metadata states.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
-
-
-def dbt_resource() -> LakeDbtCliResource:
-    return LakeDbtCliResource(
-        project_dir=str(DBT_PROJECT_DIR),
-        profiles_dir=str(DBT_PROJECT_DIR),
-        # The venv's dbt, whether or not the venv is activated.
-        dbt_executable=str(Path(sys.executable).with_name("dbt")),
-    )

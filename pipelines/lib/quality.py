@@ -53,6 +53,9 @@ class Expectation:
 class Suite:
     name: str
     expectations: tuple[Expectation, ...]
+    # A SQL condition on the rows an incremental pass recomputed (the suite's `meta.pass_rows`):
+    # after such a pass only they are checked. None: every row, every time.
+    pass_rows: str | None = None
 
     @property
     def row_level(self) -> list[Expectation]:
@@ -95,7 +98,7 @@ def load_suite(schema: str, table: str) -> Suite:
     unsupported = [e.type for e in expectations if e.type not in ROW_LEVEL | BATCH_LEVEL]
     if unsupported:
         raise ValueError(f"{suite_path(schema, table)}: no SQL pushdown for {unsupported}")
-    return Suite(raw["name"], expectations)
+    return Suite(raw["name"], expectations, raw.get("meta", {}).get("pass_rows"))
 
 
 def _literal(value: Any) -> str:
