@@ -509,7 +509,7 @@ def process_overheads() -> list[tuple[str, float]]:
     dagster_import, _ = _python_seconds("import dagster")
     definitions, _ = _python_seconds("import pipelines.definitions")
     gx_import, _ = _python_seconds("import great_expectations")
-    gx_context, _ = _python_seconds("from pipelines.lib import quality; quality._gx_batch_definition()")
+    gx_context, _ = _python_seconds("from pipelines.lib import quality; quality.gx_batch_definition()")
     return [
         ("python interpreter start (python -c pass, wall)", python_start),
         ("import dagster", dagster_import),

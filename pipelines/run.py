@@ -92,6 +92,9 @@ def run_once(log_level: str = "INFO", *, progress: bool = False, full_refresh: b
     shows only the summary; the log keeps every step for whoever needs the detail. With
     `progress`, each step and what loading loaded is printed as it happens (for a terminal).
     """
+    from pipelines.lib import gx_worker
+
+    gx_worker.start()  # GX imports on the other core while this process imports Dagster and dbt
     import dagster as dg
 
     from pipelines.definitions import defs

@@ -121,8 +121,10 @@ def build(settings: Settings, args: Sequence[str]) -> DbtResult:
             str(DBT_PROJECT_DIR),
             "--target-path",
             target,
-            "--log-path",
-            target,
+            # dbt's lines go to stdout, which the run's log keeps; a dbt.log of its own would be
+            # a second copy, and a file handler each in-process invocation leaves open.
+            "--log-level-file",
+            "none",
         ]
     )
     result.success = invocation.success

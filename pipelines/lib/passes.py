@@ -57,9 +57,7 @@ def plan(con: duckdb.DuckDBPyConnection, *, full_refresh: bool = False) -> PassP
             "SELECT source, max(loaded_at) FROM meta.loads WHERE status = 'loaded' AND rows_loaded > 0 GROUP BY ALL"
         ).fetchall()
     )
-    last = con.execute(
-        f"SELECT project_sha256 FROM {PUBLISHED_BUILDS} ORDER BY b.built_at DESC LIMIT 1"
-    ).fetchone()
+    last = con.execute(f"SELECT project_sha256 FROM {PUBLISHED_BUILDS} ORDER BY b.built_at DESC LIMIT 1").fetchone()
     if full_refresh:
         return PassPlan(True, "a full refresh was asked for", tuple(sorted(loaded)))
     if last is None:

@@ -172,10 +172,14 @@ def test_second_run_with_nothing_new_loads_nothing(home: Path, land: Land) -> No
     assert first.published
     land("films", "films_again.csv", FILMS_CSV)  # same bytes, new name
     second = run_once()
-    assert second.published
+    # Nothing new: no model is rebuilt and nothing is published; the marts are current.
+    assert second.current
+    assert not second.published
+    assert "the published marts are current" in second.render()
     assert [(load.file_name, load.status) for load in second.loads] == [("films_again.csv", "duplicate")]
     assert _mart("SELECT count(*) AS n FROM lake.raw.films") == [{"n": 2}]
-    assert _mart("SELECT max(publish_id) AS n FROM meta.publishes") == [{"n": 2}]
+    assert _mart("SELECT max(publish_id) AS n FROM meta.publishes") == [{"n": 1}]
+    assert _mart("SELECT count(*) AS n FROM meta.builds") == [{"n": 1}]
     # Time travel: publish 1 is still queryable as it was.
     _columns, rows = query.run_sql("SELECT count(*) FROM film_capital_efficiency", as_of=1)
     assert rows == [(2,)]

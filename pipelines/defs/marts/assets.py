@@ -68,9 +68,7 @@ class PassConfig(dg.Config):
 
 
 @dbt_assets(manifest=MANIFEST, dagster_dbt_translator=TRANSLATOR, pool=LAKE_WRITERS_POOL)
-def dbt_models(
-    context: dg.AssetExecutionContext, config: PassConfig, lakehouse: LakehouseResource
-) -> Iterator[Any]:
+def dbt_models(context: dg.AssetExecutionContext, config: PassConfig, lakehouse: LakehouseResource) -> Iterator[Any]:
     """The models downstream of the sources with new rows (all on a full build), with their dbt tests.
 
     dbt runs in this process (pipelines/lib/dbt.py). A mart the pass did not rebuild is
@@ -90,7 +88,9 @@ def dbt_models(
         result = dbt.build(settings, args)
         for raw_event in result.events:
             message = DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={})
-            events += message.to_default_asset_events(manifest=MANIFEST, dagster_dbt_translator=TRANSLATOR, context=context)
+            events += message.to_default_asset_events(
+                manifest=MANIFEST, dagster_dbt_translator=TRANSLATOR, context=context
+            )
     rebuilt = {event.output_name for event in events if isinstance(event, dg.Output)}
     marts = [mart for mart in MARTS if _output_name(context, mart) in rebuilt]
     # Unchanged marts first: Dagster takes a step's outputs in dependency order, and nothing

@@ -1,0 +1,158 @@
+"""The cost of a pass against the lake's history: the same small file into ever larger lakes.
+
+For each history size, a fresh BACKLOT_HOME gets a 5,000-film catalog (through `backlot run`)
+and then that many daily chart rows written straight into `raw.box_office_daily` by DuckDB
+(synthetic: five years of days, 5,000 films), published by one `backlot run --full-refresh`.
+Then an 11-row daily file is landed and taken to published by a cold `backlot run` (a new
+process, as an operator or cron runs it), twice with two different files; the faster is
+shown, with its multiple of the empty lake's pass. Beside it, bare DuckDB on the same input:
+a new process that attaches the same lake and inserts the same 11-row file into a table
+(`CREATE TABLE ... AS SELECT * FROM read_csv(file)`), which is what any pass must at least do.
+
+    .venv/bin/python bench/incremental_passes.py                          # 0, 1M, 10M, 50M, 100M rows
+    .venv/bin/python bench/incremental_passes.py --sizes 0 1000000        # a quick curve
+    --keep       keep the temporary folder
+
+Rows of history take disk (about 12 bytes a row in Parquet) and the full refresh that
+publishes them takes minutes at 100M rows on two cores; the pass after it should not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FILMS = 5_000
+BATCH_ROWS = 11
+
+FILMS_HEADER = "film_id,title,release_date,production_budget_usd,production_model,distributor\n"
+
+HISTORY_SQL = """
+INSERT INTO lake.raw.box_office_daily BY NAME
+SELECT
+    DATE '2021-01-01' + (i // {films})::INTEGER % 1826 AS date,
+    'Film ' || (i % {films}) AS title,
+    ((i * 7919) % 5000000)::DOUBLE AS gross_usd,
+    (i % 4000)::BIGINT AS theaters,
+    'film-' || (i % {films}) AS film_id,
+    'Distributor' AS distributor,
+    NULL::BIGINT AS rank,
+    CASE WHEN i // ({films} * 1826) % 2 = 0 THEN 'domestic' ELSE 'uk' END AS territory,
+    false AS is_estimate,
+    TIMESTAMPTZ '2021-01-02 00:00:00+00' + to_days(((i // {films}) % 1826)::INTEGER) AS reported_at,
+    'history' AS _file_sha256,
+    'history.csv' AS _file_name,
+    i AS _row_number,
+    now() AS _loaded_at
+FROM range({rows}) t(i)
+"""
+
+BARE = """
+import sys, duckdb
+from pipelines import lakehouse
+from pipelines.settings import load_settings
+con = duckdb.connect()
+lakehouse.install_extensions(con)
+con.execute(lakehouse.attach_sql(load_settings()))
+con.execute("CREATE OR REPLACE TABLE lake.main.bare AS SELECT * FROM read_csv(?)", [sys.argv[1]])
+"""
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "BACKLOT_HOME": str(home),
+        "DAGSTER_DISABLE_TELEMETRY": "true",
+        "GX_ANALYTICS_ENABLED": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def _backlot(home: Path, *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args], env=_env(home), cwd=REPO, check=True, capture_output=True
+    )
+    return time.perf_counter() - started
+
+
+def _daily_file(folder: Path, number: int) -> Path:
+    path = folder / f"daily-{number}.csv"
+    lines = ["date,film_id,title,gross_usd,theaters,is_estimate,reported_at"]
+    lines += [
+        f"2026-12-0{1 + number},film-{film},Film {film},{1000 + film},10,false,2026-12-0{2 + number}T10:00:00Z"
+        for film in range(BATCH_ROWS)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _history(home: Path, rows: int) -> None:
+    """`rows` daily rows written straight into raw, and a meta.loads row saying so."""
+    code = (
+        "import sys; from pipelines import lakehouse; from pipelines.settings import load_settings\n"
+        "con = lakehouse.connect(load_settings())\n"
+        f"con.execute({HISTORY_SQL.format(films=FILMS, rows=rows)!r})\n"
+        "con.execute(\"INSERT INTO meta.loads VALUES ('history', 'box_office_daily', 'history.csv', 'loaded', "
+        f"{rows}, 0, now(), 0, NULL, 'bench')\")\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=_env(home), cwd=REPO, check=True)
+
+
+def measure(workdir: Path, rows: int) -> dict[str, float]:
+    home = workdir / f"home-{rows}"
+    films = workdir / "films.csv"
+    films.write_text(
+        FILMS_HEADER
+        + "".join(f"film-{n},Film {n},2021-01-01,{1_000_000 + n},indie_digital,Distributor\n" for n in range(FILMS))
+    )
+    _backlot(home, "ingest", "films", str(films))
+    _backlot(home, "ingest", "box_office_daily", str(_daily_file(workdir, 0)))
+    _backlot(home, "run")
+    if rows:
+        _history(home, rows)
+    full = _backlot(home, "run", "--full-refresh")
+    passes, bare = [], []
+    for number in (1, 2):
+        daily = _daily_file(workdir, number)
+        _backlot(home, "ingest", "box_office_daily", str(daily))
+        passes.append(_backlot(home, "run"))
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", BARE, str(daily)], env=_env(home), cwd=REPO, check=True)
+        bare.append(time.perf_counter() - started)
+    shutil.rmtree(home, ignore_errors=True)
+    return {"full_refresh": full, "pass": min(passes), "bare": min(bare)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[0, 1_000_000, 10_000_000, 50_000_000, 100_000_000])
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="backlot-bench-incremental-"))
+    print(f"load average {os.getloadavg()[0]:.2f}; {FILMS:,}-film catalog; {BATCH_ROWS}-row daily file; in {workdir}")
+    print(f"{'history rows':>14} {'full refresh s':>15} {'pass s':>8} {'x empty':>8} {'bare DuckDB s':>14}")
+    empty = None
+    try:
+        for rows in args.sizes:
+            figures = measure(workdir, rows)
+            empty = empty or figures["pass"]
+            print(
+                f"{rows:>14,} {figures['full_refresh']:>15.1f} {figures['pass']:>8.1f} "
+                f"{figures['pass'] / empty:>8.2f} {figures['bare']:>14.2f}",
+                flush=True,
+            )
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
