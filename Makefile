@@ -41,7 +41,7 @@ format: $(INSTALLED)  ## apply ruff's fixes and formatting
 dev: $(INSTALLED)  ## backlot serve for development: the UI on :3000, the daemon, the ingest API on :8484 without a token
 	$(VENV)/bin/backlot serve --insecure-no-auth
 
-bench: $(INSTALLED)  ## benchmarks against bare DuckDB (prints figures; about half an hour)
+bench: $(INSTALLED)  ## benchmarks against bare DuckDB (prints figures; about an hour and a half)
 	$(PY) bench/ingest_box_office.py
 	$(PY) bench/ingest_render.py
 	$(PY) bench/parse_blender_log.py
@@ -50,6 +50,7 @@ bench: $(INSTALLED)  ## benchmarks against bare DuckDB (prints figures; about ha
 	$(PY) bench/serve_latency.py
 	$(PY) bench/sql_latency.py
 	$(PY) bench/dashboard_latency.py
+	$(PY) bench/incremental_passes.py
 
 clean:  ## remove the demo home and build artefacts (keeps .venv)
 	rm -rf .backlot dbt_project/target dbt_project/logs

@@ -239,8 +239,7 @@ class _Recorder:
     def install(self) -> None:
         from dagster import JobDefinition
 
-        from pipelines.defs.resources import LakeDbtCliResource
-        from pipelines.lib import landing, quality
+        from pipelines.lib import dbt, landing, quality
         from pipelines.lib.loading import batch
 
         recorder = self
@@ -293,13 +292,13 @@ class _Recorder:
 
         landing.scan = scan  # type: ignore[assignment]
 
-        original_cli = LakeDbtCliResource.cli
+        original_build = dbt.build
 
-        def cli(self: Any, *args: Any, **kwargs: Any) -> Any:
-            recorder.dbt_calls.append(time.time())  # just before dagster-dbt starts the dbt process
-            return original_cli(self, *args, **kwargs)
+        def build(*args: Any, **kwargs: Any) -> Any:
+            recorder.dbt_calls.append(time.time())  # just before the dbt step invokes dbt in-process
+            return original_build(*args, **kwargs)
 
-        LakeDbtCliResource.cli = cli  # type: ignore[method-assign]
+        dbt.build = build  # type: ignore[assignment]
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -340,7 +339,7 @@ def _dbt_timings(home: Path, called: float | None) -> dict[str, Any]:
         "node_sum": sum(t for _, t in nodes),
         "nodes": len(nodes),
         "all": nodes,
-        # dagster-dbt starts `dbt` -> dbt's invocation starts (Python start + dbt imports)
+        # the dbt step invokes dbt in-process -> dbt's invocation starts (imports on first use)
         "startup": started - called if called else None,
         # invocation start -> first node: project parse (partial), manifest write, adapter, schemas
         "setup": (min(stamps) - started) if stamps else None,
@@ -531,7 +530,7 @@ STAGES = (
     ("load: raw + quarantine commit to DuckLake", "commit"),
     ("load steps, rest (connect, DDL, empty films)", "load_other"),
     ("dbt build step", "dbt"),
-    ("  dbt process start + imports", "dbt_startup"),
+    ("  dbt invocation start (in-process)", "dbt_startup"),
     ("  dbt parse + adapter setup", "dbt_setup"),
     ("  dbt nodes (models + tests)", "dbt_nodes"),
     ("  dbt wrap-up + dagster-dbt events", "dbt_tail"),
@@ -727,8 +726,8 @@ def print_report(
     for label, seconds in overheads:
         print(f"    {label:<76} {_fmt_s(seconds)}")
     cold_stages, warm_stages = stages_of(cold), stages_of(warm)
-    print(f"    {'dbt subprocess start + imports (in the cold pass)':<76} {_fmt_s(cold_stages['dbt_startup'])}")
-    print(f"    {'dbt parse (partial) + adapter setup (in the cold pass)':<76} {_fmt_s(cold_stages['dbt_setup'])}")
+    print(f"    {'dbt invocation start, in-process (in the cold pass)':<76} {_fmt_s(cold_stages['dbt_startup'])}")
+    print(f"    {'dbt setup, parsed project read + adapter (in the cold pass)':<76} {_fmt_s(cold_stages['dbt_setup'])}")
     print(f"\n  stage breakdown of the {TINY}-row pass             cold process    warm process")
     for label, key in STAGES:
         print(f"    {label:<46} {_fmt_s(cold_stages[key])}    {_fmt_s(warm_stages[key])}")

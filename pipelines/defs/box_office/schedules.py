@@ -18,11 +18,11 @@ daily_box_office_refresh = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
     run_config=IN_PROCESS,
     tags={"backlot/pass": "daily-refresh"},
-    description="Daily: load what arrived, rebuild and publish (the day's charts are in by 10:00 Pacific).",
+    description="Daily: load what arrived, rebuild what it changes, publish (charts are in by 10:00 Pacific).",
 )
 
 # Monday's actuals replace the weekend's Sunday estimates; a pass in the afternoon, when the
-# actuals are in, republishes every mart with them (an actual beats an estimate in dbt).
+# actuals are in, recomputes the films they touch and republishes (an actual beats an estimate in dbt).
 monday_revision_pass = dg.ScheduleDefinition(
     name="monday_revision_pass",
     job=backlot_pipeline,
@@ -31,5 +31,5 @@ monday_revision_pass = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
     run_config=IN_PROCESS,
     tags={"backlot/pass": "estimate-to-actual"},
-    description="Mondays: the weekend's estimates give way to actuals; rebuild and republish every mart.",
+    description="Mondays: the weekend's actuals replace its estimates; the films they touch are republished.",
 )
