@@ -11,7 +11,7 @@ a new process that attaches the same lake and inserts the same 11-row file into 
 
     .venv/bin/python bench/incremental_passes.py                          # 0, 1M, 10M, 50M, 100M rows
     .venv/bin/python bench/incremental_passes.py --sizes 0 1000000        # a quick curve
-    --keep       keep the temporary folder
+    --keep       keep the temporary folder and each size's home
 
 Rows of history take disk (about 12 bytes a row in Parquet) and the full refresh that
 publishes them takes minutes at 100M rows on two cores; the pass after it should not.
@@ -106,7 +106,7 @@ def _history(home: Path, rows: int) -> None:
     subprocess.run([sys.executable, "-c", code], env=_env(home), cwd=REPO, check=True)
 
 
-def measure(workdir: Path, rows: int) -> dict[str, float]:
+def measure(workdir: Path, rows: int, *, keep: bool) -> dict[str, float]:
     home = workdir / f"home-{rows}"
     films = workdir / "films.csv"
     films.write_text(
@@ -127,7 +127,8 @@ def measure(workdir: Path, rows: int) -> dict[str, float]:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", BARE, str(daily)], env=_env(home), cwd=REPO, check=True)
         bare.append(time.perf_counter() - started)
-    shutil.rmtree(home, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(home, ignore_errors=True)
     return {"full_refresh": full, "pass": min(passes), "bare": min(bare)}
 
 
@@ -142,7 +143,7 @@ def main() -> None:
     empty = None
     try:
         for rows in args.sizes:
-            figures = measure(workdir, rows)
+            figures = measure(workdir, rows, keep=args.keep)
             empty = empty or figures["pass"]
             print(
                 f"{rows:>14,} {figures['full_refresh']:>15.1f} {figures['pass']:>8.1f} "

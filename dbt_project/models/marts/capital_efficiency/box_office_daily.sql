@@ -21,13 +21,19 @@ affected_films as (
 
 ),
 
+-- Two selects, not one with an OR: each condition then filters the scan of raw itself (the
+-- title key is computed only for rows without a film_id), and rows never match both.
 chart_rows as (
 
     select *
     from {{ ref('stg_box_office__daily_grosses') }}
-    where
-        film_id in (select film_id from affected_films)
-        or (film_id is null and {{ title_key('title') }} in (select title_key from affected_films))
+    where film_id in (select film_id from affected_films)
+
+    union all
+
+    select *
+    from {{ ref('stg_box_office__daily_grosses') }}
+    where film_id is null and {{ title_key('title') }} in (select title_key from affected_films)
 
 ),
 
