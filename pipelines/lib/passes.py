@@ -8,7 +8,9 @@ idempotent: the incremental models replace whole partitions.
 
 A pass rebuilds everything (dbt's `--full-refresh`, views included) when no build was ever
 published, when the dbt project changed since the last published one, or when asked.
-Otherwise views are left alone: their definition has not changed, and they compute on read.
+Otherwise views are left alone: their definition has not changed, and they compute on read;
+and the models downstream of a source whose new rows are half or more of all its rows are
+rebuilt whole rather than partition by partition (`WHOLE_SHARE`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ import duckdb
 
 from pipelines.lib.dbt import project_checksum
 
+# When a source's new rows are at least this share of all its rows (a first big load, a
+# backfill), the models downstream of it are rebuilt whole: recomputing most partitions one
+# by one costs more than computing the table once.
+WHOLE_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class PassPlan:
@@ -28,6 +35,7 @@ class PassPlan:
     reason: str
     sources: tuple[str, ...]  # sources with rows new since their last published build
     since: dict[str, str] = field(default_factory=dict)  # per source, that build's watermark
+    whole: bool = False  # rebuild the models downstream of `sources` whole, not by partition
 
     def dbt_args(self) -> list[str] | None:
         """`dbt build` arguments for the pass, or None when there is nothing to rebuild."""
@@ -36,6 +44,7 @@ class PassPlan:
         if not self.sources:
             return None
         return [
+            *(["--full-refresh"] if self.whole else []),
             "--select",
             *(f"source:raw.{source}+" for source in self.sources),
             "--exclude",
@@ -52,11 +61,12 @@ PUBLISHED_BUILDS = "meta.builds b WHERE b.run_id IN (SELECT run_id FROM meta.pub
 
 def plan(con: duckdb.DuckDBPyConnection, *, full_refresh: bool = False) -> PassPlan:
     """The plan of the pass about to build, from meta.loads and meta.builds."""
-    loaded = dict(
-        con.execute(
-            "SELECT source, max(loaded_at) FROM meta.loads WHERE status = 'loaded' AND rows_loaded > 0 GROUP BY ALL"
-        ).fetchall()
-    )
+    loads = con.execute(
+        "SELECT source, loaded_at, rows_loaded FROM meta.loads WHERE status = 'loaded' AND rows_loaded > 0"
+    ).fetchall()
+    loaded: dict[str, datetime] = {}
+    for source, at, _ in loads:
+        loaded[source] = max(at, loaded.get(source, at))
     last = con.execute(f"SELECT project_sha256 FROM {PUBLISHED_BUILDS} ORDER BY b.built_at DESC LIMIT 1").fetchone()
     if full_refresh:
         return PassPlan(True, "a full refresh was asked for", tuple(sorted(loaded)))
@@ -74,8 +84,17 @@ def plan(con: duckdb.DuckDBPyConnection, *, full_refresh: bool = False) -> PassP
         sorted(source for source, at in loaded.items() if source not in watermarks or at > watermarks[source])
     )
     since = {source: at.isoformat() for source, at in watermarks.items()}
-    described = ", ".join(changed) or "none"
-    return PassPlan(False, f"sources with new rows since their last published build: {described}", changed, since)
+    new_rows = dict.fromkeys(changed, 0)
+    all_rows = dict.fromkeys(changed, 0)
+    for source, at, rows in loads:
+        if source in new_rows:
+            all_rows[source] += rows
+            if source not in watermarks or at > watermarks[source]:
+                new_rows[source] += rows
+    whole = any(new_rows[source] >= WHOLE_SHARE * all_rows[source] for source in changed)
+    described = ", ".join(f"{source} ({new_rows[source]:,} of {all_rows[source]:,} rows)" for source in changed)
+    reason = f"sources with new rows since their last published build: {described or 'none'}"
+    return PassPlan(False, reason + ("; rebuilt whole" if whole else ""), changed, since, whole)
 
 
 def watermarks(con: duckdb.DuckDBPyConnection, sources: tuple[str, ...]) -> dict[str, datetime]:

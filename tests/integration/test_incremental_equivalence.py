@@ -176,7 +176,12 @@ class Lake:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(first=st.lists(chart_rows, min_size=1, max_size=12), sequence=st.lists(batches, min_size=2, max_size=4))
-def test_incremental_passes_equal_a_full_rebuild(tmp_path_factory: pytest.TempPathFactory, first, sequence) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_passes_equal_a_full_rebuild(  # type: ignore[no-untyped-def]
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, first, sequence
+) -> None:
+    # These batches are small against the lake, but a few rows can still be half of a source:
+    # the partition-by-partition path is the one under test, so it is never skipped here.
+    monkeypatch.setattr(passes, "WHOLE_SHARE", float("inf"))
     incremental = Lake(tmp_path_factory.mktemp("incremental"))
     full = Lake(tmp_path_factory.mktemp("full"))
     films = dict(FILMS)
