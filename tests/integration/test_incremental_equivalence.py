@@ -171,11 +171,11 @@ class Lake:
 
 
 @settings(
-    max_examples=4,
+    max_examples=3,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(first=st.lists(chart_rows, min_size=1, max_size=12), sequence=st.lists(batches, min_size=2, max_size=4))
+@given(first=st.lists(chart_rows, min_size=1, max_size=12), sequence=st.lists(batches, min_size=2, max_size=3))
 def test_incremental_passes_equal_a_full_rebuild(  # type: ignore[no-untyped-def]
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, first, sequence
 ) -> None:
