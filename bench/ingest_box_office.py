@@ -8,9 +8,10 @@ Two headline numbers, each beside a bare DuckDB load of the *same file* into Duc
 
 * **fixed cost of a pass**: an 11-row daily file landed, then one `backlot run`
   (`pipelines.run.run_once()`) until the marts are published. Measured as a scheduled run
-  pays it: a fresh Python process (interpreter, imports, Dagster run, dbt subprocess, GX),
+  pays it: a fresh Python process (interpreter, imports, Dagster run, dbt in-process, GX),
   wall clock from spawning the process to `run_once` returning. The film catalog (11 films)
-  was loaded by an earlier pass on the same home, so dbt's partial parse is warm as it is in
+  was loaded by an earlier pass on the same home (its first build, a full one), so the pass is an
+  incremental one as it is in
   steady state. The same 11-row pass is also timed a second time in a process that has already
   run a pass ("warm": imports done, GX context cached), and the fixed process-level costs
   (Python start, `import dagster`, the Definitions load, the GX import and context, the dbt
@@ -41,9 +42,9 @@ pipeline code is not changed, only observed):
   measured file, so the figures are for a lake of that size.
 * Mart checks: the three GX mart-suite steps. Publish: the publish step.
 
-Also printed: CPU seconds of each pass (process + dbt subprocess; less sensitive to other
+Also printed: CPU seconds of each pass (process + its GX worker; less sensitive to other
 load on the machine than wall time, and the machine's load average is printed too), peak RSS
-(VmHWM of each process; the dbt subprocess is sampled from /proc), and with `--sql-profile`
+(VmHWM of each process; the GX worker is sampled from /proc), and with `--sql-profile`
 the slowest SQL statements of one `load_batch` of the smaller file, called directly.
 
 The bare baseline is run twice per file on fresh lakes and the faster time is used (this
@@ -361,13 +362,13 @@ def peak_rss_mb() -> float:
 
 
 def _cpu_seconds() -> float:
-    """User + system CPU of this process and its waited-for children (the dbt subprocess)."""
+    """User + system CPU of this process and its waited-for children (the GX worker)."""
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 class _RssSampler:
-    """Peak RSS of this process's descendants (the dbt subprocess), sampled from /proc.
+    """Peak RSS of this process's descendants (the GX worker), sampled from /proc.
 
     RUSAGE_CHILDREN's ru_maxrss is useless here: Linux carries a process's peak RSS across
     fork and exec, so a child's figure starts at its parent's (see `peak_rss_mb`).
@@ -747,7 +748,7 @@ def print_report(
         f"  MARGINAL RATIO  {ratio:.2f}x bare   {verdict} target <= {TARGET_MARGINAL_X:.0f}x   "
         f"({d_total * per_million:.2f} s per million rows; bare {d_bare * per_million:.2f} s)"
     )
-    print(f"  CPU of the pass {one_small['cpu']:8.1f} s -> {one_large['cpu']:8.1f} s   (process + dbt subprocess)")
+    print(f"  CPU of the pass {one_small['cpu']:8.1f} s -> {one_large['cpu']:8.1f} s   (process + GX worker)")
     d_floor = floor[large] - floor[small]
     print(
         f"  contract floor  {floor[small]:8.3f} s -> {floor[large]:8.3f} s   difference {d_floor:8.3f} s   "
@@ -773,10 +774,10 @@ def print_report(
         print(f"    dbt slowest nodes: {_slowest(one, 6)}")
         print(
             f"    peak RSS: pass process {results[rows]['max_rss_mb']:,.0f} MB, "
-            f"dbt subprocess {results[rows]['children_max_rss_mb']:,.0f} MB"
+            f"GX worker {results[rows]['children_max_rss_mb']:,.0f} MB"
         )
     print(
-        f"\n  peak RSS of the fixed-cost process {fixed['max_rss_mb']:,.0f} MB (dbt subprocess "
+        f"\n  peak RSS of the fixed-cost process {fixed['max_rss_mb']:,.0f} MB (GX worker "
         f"{fixed['children_max_rss_mb']:,.0f} MB); of this process (data generation, bare loads) "
         f"{peak_rss_mb():,.0f} MB"
     )
