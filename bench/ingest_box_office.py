@@ -10,9 +10,8 @@ Two headline numbers, each beside a bare DuckDB load of the *same file* into Duc
   (`pipelines.run.run_once()`) until the marts are published. Measured as a scheduled run
   pays it: a fresh Python process (interpreter, imports, Dagster run, dbt in-process, GX),
   wall clock from spawning the process to `run_once` returning. The film catalog (11 films)
-  was loaded by an earlier pass on the same home (its first build, a full one), so the pass is an
-  incremental one as it is in
-  steady state. The same 11-row pass is also timed a second time in a process that has already
+  was loaded by an earlier pass on the same home (its first build, a full one), so the pass is
+  an incremental one as in steady state. The same 11-row pass is also timed a second time in a process that has already
   run a pass ("warm": imports done, GX context cached), and the fixed process-level costs
   (Python start, `import dagster`, the Definitions load, the GX import and context, the dbt
   subprocess outside its own node timings) are measured on their own.
