@@ -11,8 +11,8 @@ Two headline numbers, each beside a bare DuckDB load of the *same file* into Duc
   pays it: a fresh Python process (interpreter, imports, Dagster run, dbt in-process, GX),
   wall clock from spawning the process to `run_once` returning. The film catalog (11 films)
   was loaded by an earlier pass on the same home (its first build, a full one), so the pass is
-  an incremental one as in steady state. The same 11-row pass is also timed a second time in a process that has already
-  run a pass ("warm": imports done, GX context cached), and the fixed process-level costs
+  an incremental one as in steady state. The same 11-row pass is also timed a second time in
+  a process that has already run a pass ("warm": imports done, GX context cached), and the fixed process-level costs
   (Python start, `import dagster`, the Definitions load, the GX import and context, the dbt
   subprocess outside its own node timings) are measured on their own.
 * **marginal cost per row**: (T_backlot(10M) - T_backlot(1M)) / (T_bare(10M) - T_bare(1M)),
