@@ -64,33 +64,28 @@ def plan(con: duckdb.DuckDBPyConnection, *, full_refresh: bool = False) -> PassP
     loads = con.execute(
         "SELECT source, loaded_at, rows_loaded FROM meta.loads WHERE status = 'loaded' AND rows_loaded > 0"
     ).fetchall()
-    loaded: dict[str, datetime] = {}
-    for source, at, _ in loads:
-        loaded[source] = max(at, loaded.get(source, at))
-    last = con.execute(f"SELECT project_sha256 FROM {PUBLISHED_BUILDS} ORDER BY b.built_at DESC LIMIT 1").fetchone()
+    loaded = tuple(sorted({source for source, _, _ in loads}))
     if full_refresh:
-        return PassPlan(True, "a full refresh was asked for", tuple(sorted(loaded)))
+        return PassPlan(True, "a full refresh was asked for", loaded)
+    last = con.execute(f"SELECT project_sha256 FROM {PUBLISHED_BUILDS} ORDER BY b.built_at DESC LIMIT 1").fetchone()
     if last is None:
-        return PassPlan(True, "no build has been published yet", tuple(sorted(loaded)))
+        return PassPlan(True, "no build has been published yet", loaded)
     if last[0] != project_checksum():
-        return PassPlan(True, "the dbt project changed since the last published build", tuple(sorted(loaded)))
+        return PassPlan(True, "the dbt project changed since the last published build", loaded)
     watermarks: dict[str, datetime] = dict(
         con.execute(
             "SELECT source, max(watermark) FROM (SELECT unnest(map_keys(b.watermarks)) AS source, "
             f"unnest(map_values(b.watermarks)) AS watermark FROM {PUBLISHED_BUILDS}) GROUP BY ALL"
         ).fetchall()
     )
-    changed = tuple(
-        sorted(source for source, at in loaded.items() if source not in watermarks or at > watermarks[source])
-    )
-    since = {source: at.isoformat() for source, at in watermarks.items()}
-    new_rows = dict.fromkeys(changed, 0)
-    all_rows = dict.fromkeys(changed, 0)
+    new_rows = dict.fromkeys(loaded, 0)
+    all_rows = dict.fromkeys(loaded, 0)
     for source, at, rows in loads:
-        if source in new_rows:
-            all_rows[source] += rows
-            if source not in watermarks or at > watermarks[source]:
-                new_rows[source] += rows
+        all_rows[source] += rows
+        if source not in watermarks or at > watermarks[source]:
+            new_rows[source] += rows
+    changed = tuple(source for source in loaded if new_rows[source])
+    since = {source: at.isoformat() for source, at in watermarks.items()}
     whole = any(new_rows[source] >= WHOLE_SHARE * all_rows[source] for source in changed)
     described = ", ".join(f"{source} ({new_rows[source]:,} of {all_rows[source]:,} rows)" for source in changed)
     reason = f"sources with new rows since their last published build: {described or 'none'}"

@@ -146,10 +146,10 @@ class Lake:
             return plan
         result = dbt.build(self.settings, args)
         assert result.success, result.error
+        run_id = f"run-{next(self.files)}"
         con = self.connect()
         try:
-            passes.record_build(con, f"run-{plan.reason[:20]}-{next(self.files)}", plan, marks, list(BOX_OFFICE_MARTS))
-            run_id = con.execute("SELECT run_id FROM meta.builds ORDER BY built_at DESC LIMIT 1").fetchone()[0]  # type: ignore[index]
+            passes.record_build(con, run_id, plan, marks, list(BOX_OFFICE_MARTS))
             publish.publish(con, list(BOX_OFFICE_MARTS), run_id)
         finally:
             con.close()

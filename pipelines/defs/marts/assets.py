@@ -12,9 +12,8 @@ from pydantic import Field
 from pipelines.defs.resources import LAKE_WRITERS_POOL, LakehouseResource
 from pipelines.lib import dbt, passes
 from pipelines.lib import publish as wap
-from pipelines.lib.dbt import ensure_manifest
 
-MANIFEST = json.loads(ensure_manifest().read_text())
+MANIFEST = json.loads(dbt.ensure_manifest().read_text())
 
 
 def _marts(manifest: Mapping[str, Any]) -> list[str]:
