@@ -19,10 +19,10 @@ SAMPLES = 1024
 def write_logs(folder: Path) -> list[Path]:
     clean = ["Blender 3.4.1"]
     for frame in range(1, 5):
-        clean += _frame_lines(frame, 1_412.4 + 37 * frame, saved=True, path=_output(frame))
+        clean += frame_lines(frame, 1_412.4 + 37 * frame, saved=True, path=_output(frame))
     killed = ["Blender 3.4.1"]
-    killed += _frame_lines(1, 1_466.2, saved=True, path=_output(5))
-    killed += _frame_lines(2, 903.0, saved=False, path="")  # the job was killed here
+    killed += frame_lines(1, 1_466.2, saved=True, path=_output(5))
+    killed += frame_lines(2, 903.0, saved=False, path="")  # the job was killed here
     return [
         land(folder / f"{FILM}__{SHOT}__rtx-node-02__lz-blender-01.log", "\n".join(clean) + "\n"),
         land(folder / f"{FILM}__{SHOT}__rtx-node-03__lz-blender-02.log", "\n".join(killed) + "\n"),
@@ -33,7 +33,7 @@ def _output(frame: int) -> str:
     return f"/mnt/renders/level-zero/{SHOT}/{frame:04d}.png"
 
 
-def _frame_lines(frame: int, seconds: float, *, saved: bool, path: str) -> list[str]:
+def frame_lines(frame: int, seconds: float, *, saved: bool, path: str) -> list[str]:
     """The lines Blender 3.4.1 prints for one Cycles frame."""
     peak = 28.68 + frame * 0.01
     lines = [

@@ -1,6 +1,16 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        unique_key=['film_id', 'shot'],
+        partitions='int_render_affected_shots',
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_render_affected_shots') }}
 -- A table, not a view: its data tests and render_efficiency would each recompute the
--- union and the rate lookups.
-{{ config(materialized='table') }}
+-- union and the rate lookups. An incremental pass recomputes whole shots, those
+-- int_render_affected_shots lists: its cost follows the shots a batch touched.
 
 with
 
@@ -20,19 +30,34 @@ events as (
         megapixels,
         usd_per_hour,
         occurred_at
-    from {{ ref('stg_render__events') }}
+    from
+    {% if is_incremental() %}
+        {{ in_partitions(ref('stg_render__events'), 'int_render_affected_shots', ['film_id', 'shot']) }}
+    {% else %}
+        {{ ref('stg_render__events') }}
+    {% endif %}
 
 ),
 
 log_frames as (
 
-    select * from {{ ref('stg_render__log_frames') }}
+    select *
+    from
+    {% if is_incremental() %}
+        {{ in_partitions(ref('stg_render__log_frames'), 'int_render_affected_shots', ['film_id', 'shot']) }}
+    {% else %}
+        {{ ref('stg_render__log_frames') }}
+    {% endif %}
 
 ),
 
 gpu_samples as (
 
-    select worker, gpu_index, gpu_name, sampled_at from {{ ref('stg_render__gpu_samples') }}
+    select worker, gpu_index, gpu_name, sampled_at
+    from {{ ref('stg_render__gpu_samples') }}
+    {% if is_incremental() %}
+    where worker in (select worker from events union select worker from log_frames)
+    {% endif %}
 
 ),
 
@@ -65,6 +90,21 @@ event_attempts as (
 
 ),
 
+-- The frames the farm reported, of any shot: a log frame of one is not an attempt of its own.
+reported_frames as (
+
+    {% if is_incremental() %}
+    select job_id, frame
+    from {{ ref('stg_render__events') }}
+    where
+        event_type in ('frame_finished', 'frame_failed')
+        and job_id in (select job_id from log_frames)
+    {% else %}
+    select job_id, frame from event_attempts
+    {% endif %}
+
+),
+
 -- A job the farm manager reported frame by frame is not counted again from its log.
 log_attempts as (
 
@@ -83,8 +123,8 @@ log_attempts as (
         null::double as usd_per_hour,
         null::timestamptz as finished_at
     from log_frames
-    anti join event_attempts
-        on log_frames.job_id = event_attempts.job_id and log_frames.frame = event_attempts.frame
+    anti join reported_frames
+        on log_frames.job_id = reported_frames.job_id and log_frames.frame = reported_frames.frame
 
 ),
 

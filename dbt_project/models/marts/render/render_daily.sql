@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        unique_key='film_id',
+        partitions='int_render_affected_films',
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_render_affected_films') }}
+-- An incremental pass recomputes whole films (a running total spans the film's days), those
+-- int_render_affected_films lists.
 with
 
 -- Blender-log frames carry no time, so they belong to no day: render_efficiency and
@@ -5,7 +17,12 @@ with
 attempts as (
 
     select film_id, status, render_seconds, render_cost_usd, megapixels, finished_at
-    from {{ ref('int_frame_attempts_unioned') }}
+    from
+    {% if is_incremental() %}
+        {{ in_partitions(ref('int_frame_attempts_unioned'), 'int_render_affected_films', ['film_id']) }}
+    {% else %}
+        {{ ref('int_frame_attempts_unioned') }}
+    {% endif %}
     where finished_at is not null
 
 ),

@@ -1,4 +1,51 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_partitions',
+        unique_key=['film_id', 'shot'],
+        partitions='int_render_affected_shots',
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_render_affected_shots') }}
+-- An incremental pass recomputes the shots int_render_affected_shots lists, from their
+-- attempts, their jobs' events and the samples of their workers.
 with
+
+{% if is_incremental() %}
+
+attempts as (
+
+    select *
+    from {{ in_partitions(ref('int_frame_attempts_unioned'), 'int_render_affected_shots', ['film_id', 'shot']) }}
+
+),
+
+shot_events as (
+
+    select job_id, film_id, shot, worker, occurred_at
+    from {{ in_partitions(ref('stg_render__events'), 'int_render_affected_shots', ['film_id', 'shot']) }}
+
+),
+
+-- A job's window spans all its events, whatever shot they name.
+events as (
+
+    select job_id, film_id, shot, worker, occurred_at
+    from {{ ref('stg_render__events') }}
+    where job_id in (select job_id from shot_events)
+
+),
+
+gpu_samples as (
+
+    select *
+    from {{ ref('stg_render__gpu_samples') }}
+    where worker in (select worker from shot_events)
+
+),
+
+{% else %}
 
 attempts as (
 
@@ -17,6 +64,8 @@ gpu_samples as (
     select * from {{ ref('stg_render__gpu_samples') }}
 
 ),
+
+{% endif %}
 
 job_windows as (
 
