@@ -174,10 +174,17 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.lakehouse import NewerLakeError
     from pipelines.run import run_once
 
-    # Live progress only on a terminal: piped output stays the summary alone.
-    outcome = run_once(progress=sys.stderr.isatty(), full_refresh=args.full_refresh)
+    try:
+        # Live progress only on a terminal: piped output stays the summary alone.
+        outcome = run_once(progress=sys.stderr.isatty(), full_refresh=args.full_refresh)
+    except (NewerLakeError, duckdb.Error, OSError) as error:  # the lake cannot be opened or written at all
+        print(f"backlot run: {_one_line(error)}", file=sys.stderr)
+        return EXIT_FAILED
     print(outcome.render())
     return EXIT_OK if outcome.current else EXIT_FAILED
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.settings import REPO_ROOT, Settings
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 TEMPLATE = REPO_ROOT / "dagster.yaml"
 
@@ -42,6 +47,46 @@ def prepare(settings: Settings) -> Path:
     if not path.is_file() or path.read_text() != wanted:
         path.write_text(wanted)
     return home
+
+
+# A run executed in a `backlot run` process names that process, so a later run can tell when
+# it died without finishing (SIGKILL, OOM, power loss) and mark it failed. Runs launched by
+# `serve`'s daemon are watched by Dagster's run monitoring instead (dagster.yaml).
+OWNER_TAG = "backlot/process"
+
+
+def owner_tags() -> dict[str, str]:
+    """Tags naming this process: host, pid and the pid's start time (pids are reused)."""
+    return {OWNER_TAG: f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"}
+
+
+def fail_orphaned_runs(dagster: dg.DagsterInstance) -> list[str]:
+    """Mark failed the in-flight runs whose `backlot run` process is gone; their ids."""
+    import dagster as dg
+
+    in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    failed = []
+    for record in dagster.get_run_records(filters=dg.RunsFilter(statuses=in_flight)):
+        owner = record.dagster_run.tags.get(OWNER_TAG)
+        if owner is None:
+            continue
+        host, pid, started = owner.rsplit(":", 2)
+        if host == socket.gethostname() and _started(int(pid)) != started:
+            dagster.report_run_failed(
+                record.dagster_run, f"its `backlot run` process {pid} ended before the run did (killed or crashed)"
+            )
+            failed.append(record.dagster_run.run_id)
+    return failed
+
+
+def _started(pid: int) -> str:
+    """When process `pid` started (clock ticks since boot), or "" when there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    # The command name (field 2) may hold spaces and parentheses: count from the last ")".
+    return stat.rsplit(")", 1)[1].split()[19]
 
 
 if __name__ == "__main__":  # `make dev`: print DAGSTER_HOME for the UI

@@ -28,24 +28,44 @@ EXTENSIONS = ("ducklake", "sqlite_scanner", "postgres_scanner")
 # so nothing is written to ~/.duckdb (the contract allows only BACKLOT_HOME and .venv).
 EXTENSION_DIR = Path(sys.prefix) / "share" / "duckdb-extensions"
 
-META_TABLES = {
-    "loads": """
-        file_sha256 VARCHAR, source VARCHAR, file_name VARCHAR, status VARCHAR,
-        rows_loaded BIGINT, rows_quarantined BIGINT, loaded_at TIMESTAMPTZ,
-        seconds DOUBLE, detail VARCHAR, run_id VARCHAR""",
-    "quality_results": """
-        suite VARCHAR, target VARCHAR, success BOOLEAN, evaluated_expectations INTEGER,
-        failed_expectations INTEGER, engine_error VARCHAR, rows_checked BIGINT,
-        rows_validated_by_gx BIGINT, details VARCHAR, checked_at TIMESTAMPTZ,
-        run_id VARCHAR""",
-    "publishes": """
-        publish_id BIGINT, snapshot_id BIGINT, published_at TIMESTAMPTZ,
-        mart_rows MAP(VARCHAR, BIGINT), run_id VARCHAR""",
-    # One row per dbt build: what it covered (pipelines/lib/passes.py).
-    "builds": """
-        run_id VARCHAR, built_at TIMESTAMPTZ, full_refresh BOOLEAN, project_sha256 VARCHAR,
-        sources VARCHAR[], watermarks MAP(VARCHAR, TIMESTAMPTZ), marts VARCHAR[]""",
-}
+# The meta tables are versioned: each migration runs once per home, in order, and
+# meta.schema_version records it, so a home written by an older release is brought up to
+# date when this one first opens it (and one written by a newer release is refused). A
+# migration is history: never edit one that has shipped, add the next.
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (
+        1,
+        "loads, quality_results and publishes",
+        (
+            """CREATE TABLE IF NOT EXISTS meta.loads (
+                file_sha256 VARCHAR, source VARCHAR, file_name VARCHAR, status VARCHAR,
+                rows_loaded BIGINT, rows_quarantined BIGINT, loaded_at TIMESTAMPTZ,
+                seconds DOUBLE, detail VARCHAR, run_id VARCHAR)""",
+            """CREATE TABLE IF NOT EXISTS meta.quality_results (
+                suite VARCHAR, target VARCHAR, success BOOLEAN, evaluated_expectations INTEGER,
+                failed_expectations INTEGER, engine_error VARCHAR, rows_checked BIGINT,
+                rows_validated_by_gx BIGINT, details VARCHAR, checked_at TIMESTAMPTZ,
+                run_id VARCHAR)""",
+            """CREATE TABLE IF NOT EXISTS meta.publishes (
+                publish_id BIGINT, snapshot_id BIGINT, published_at TIMESTAMPTZ,
+                mart_rows MAP(VARCHAR, BIGINT), run_id VARCHAR)""",
+        ),
+    ),
+    (
+        2,
+        "builds: what each dbt build covered (pipelines/lib/passes.py)",
+        (
+            """CREATE TABLE IF NOT EXISTS meta.builds (
+                run_id VARCHAR, built_at TIMESTAMPTZ, full_refresh BOOLEAN, project_sha256 VARCHAR,
+                sources VARCHAR[], watermarks MAP(VARCHAR, TIMESTAMPTZ), marts VARCHAR[])""",
+        ),
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class NewerLakeError(RuntimeError):
+    """The home's meta tables were written by a newer release than this one."""
 
 
 def extension_dir() -> Path:
@@ -54,7 +74,7 @@ def extension_dir() -> Path:
 
 def install_extensions(con: duckdb.DuckDBPyConnection) -> None:
     """Install the extensions from their wheels once; later calls only set the directory."""
-    con.execute(f"SET extension_directory = '{EXTENSION_DIR}'")
+    con.execute(f"SET extension_directory = {_literal(str(EXTENSION_DIR))}")
     platform_dir = next(EXTENSION_DIR.glob("v*/*"), None)
     installed = {p.name.split(".")[0] for p in platform_dir.iterdir()} if platform_dir else set()
     missing = [name for name in EXTENSIONS if name not in installed]
@@ -67,12 +87,20 @@ def install_extensions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def attach_sql(settings: Settings, *, read_only: bool = False, snapshot: int | None = None) -> str:
-    options = [f"DATA_PATH '{settings.data_path}'"]
+    options = [f"DATA_PATH {_literal(settings.data_path)}"]
     if read_only:
         options.append("READ_ONLY")
     if snapshot is not None:
         options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
-    return f"ATTACH 'ducklake:{settings.catalog}' AS {LAKE} ({', '.join(options)})"
+    return f"ATTACH {_literal('ducklake:' + settings.catalog)} AS {LAKE} ({', '.join(options)})"
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal. Paths and the catalog come from settings, and for a BI tool from its URL
+    (pipelines/lib/bi.py): pasted between bare quotes, a `'` in one ended the string, and what
+    followed ran as SQL before the read connection was locked down (a writable ATTACH, COPY TO
+    any file). Quoted, it is only ever a (wrong) path."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def connect(
@@ -120,7 +148,7 @@ def _open(settings: Settings, *, read_only: bool = False, snapshot: int | None =
     install_extensions(con)
     con.execute("SET TimeZone = 'UTC'")
     # Large batches spill here rather than into ./.tmp of whatever directory we run from.
-    con.execute(f"SET temp_directory = '{settings.home / 'tmp'}'")
+    con.execute(f"SET temp_directory = {_literal(str(settings.home / 'tmp'))}")
     con.execute(attach_sql(settings, read_only=read_only, snapshot=snapshot))
     con.execute(f"USE {LAKE}")
     if not read_only and snapshot is None:
@@ -143,36 +171,53 @@ def _write_ahead_log(catalog: Path) -> None:
 
 
 def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schemas and meta tables if this is a new lake (idempotent, one commit)."""
-    existing_schemas = {
-        row[0]
-        for row in con.execute(
-            "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = ?", [LAKE]
-        ).fetchall()
-    }
-    existing_meta = {
+    """Create the schemas and bring the meta tables to SCHEMA_VERSION (idempotent, one commit)."""
+    version = schema_version(con)
+    if version > SCHEMA_VERSION:
+        raise NewerLakeError(
+            f"this lake's meta tables are at version {version}, written by a newer Backlot than this one "
+            f"(which knows versions up to {SCHEMA_VERSION}): upgrade Backlot to open it"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    try:
+        with transaction(con):
+            for schema in SCHEMAS:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {LAKE}.{schema}")
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS {LAKE}.meta.schema_version "
+                "(version INTEGER, description VARCHAR, migrated_at TIMESTAMPTZ)"
+            )
+            for number, description, statements in MIGRATIONS:
+                if number > version:
+                    for statement in statements:
+                        con.execute(statement)
+                    con.execute(f"INSERT INTO {LAKE}.meta.schema_version VALUES (?, ?, now())", [number, description])
+    except duckdb.Error:
+        # Another process migrated the lake at the same moment; its commit won.
+        if schema_version(con) != SCHEMA_VERSION:
+            raise
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The last migration applied to this lake's meta tables; 0 for a new lake.
+
+    A home from a release before meta.schema_version existed has the tables of version 1
+    (and of 2, once meta.builds is there): its version is read off what it holds.
+    """
+    tables = {
         row[0]
         for row in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'meta'",
             [LAKE],
         ).fetchall()
     }
-    statements = [f"CREATE SCHEMA IF NOT EXISTS {LAKE}.{s}" for s in SCHEMAS if s not in existing_schemas]
-    statements += [
-        f"CREATE TABLE IF NOT EXISTS {LAKE}.meta.{name} ({columns})"
-        for name, columns in META_TABLES.items()
-        if name not in existing_meta
-    ]
-    if not statements:
-        return
-    try:
-        with transaction(con):
-            for statement in statements:
-                con.execute(statement)
-    except duckdb.Error:
-        # Another process bootstrapped the lake at the same moment; its commit won.
-        if not _bootstrapped(con):
-            raise
+    if "schema_version" in tables:
+        row = con.execute(f"SELECT coalesce(max(version), 0) FROM {LAKE}.meta.schema_version").fetchone()
+        return int(row[0]) if row else 0
+    if "builds" in tables:
+        return 2
+    return 1 if "loads" in tables else 0
 
 
 @contextlib.contextmanager
@@ -185,14 +230,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-
-
-def _bootstrapped(con: duckdb.DuckDBPyConnection) -> bool:
-    count = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'meta'",
-        [LAKE],
-    ).fetchone()
-    return bool(count and count[0] >= len(META_TABLES))
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:

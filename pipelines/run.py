@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -59,8 +60,12 @@ class RunOutcome:
                     f"{sum(load.rows_quarantined for load in mine):,} quarantined"
                 )
                 for load in mine:
-                    if load.status != "loaded" or load.rows_quarantined:
-                        note = load.detail or f"{load.rows_quarantined:,} rows quarantined"
+                    if load.status != "loaded":
+                        lines.append(f"    {load.file_name}: {load.status} - {load.detail}")
+                    elif load.rows_quarantined or load.detail:
+                        # A loaded file's detail is a warning about it (schema drift): shown too.
+                        quarantined = f"{load.rows_quarantined:,} rows quarantined" if load.rows_quarantined else None
+                        note = "; ".join(part for part in (quarantined, load.detail) if part)
                         lines.append(f"    {load.file_name}: {load.status} - {note}")
         else:
             lines.append("files: no new files")
@@ -104,6 +109,7 @@ def run_once(log_level: str = "INFO", *, progress: bool = False, full_refresh: b
 
     job = defs.resolve_job_def(PIPELINE_JOB)
     settings = load_settings()
+    lakehouse.connect(settings).close()  # a lake this release cannot write stops here, not in a step
     log_path = settings.home / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     dagster_home = instance.prepare(settings)
@@ -116,10 +122,13 @@ def run_once(log_level: str = "INFO", *, progress: bool = False, full_refresh: b
         contextlib.redirect_stderr(log),
         dg.DagsterInstance.from_config(str(dagster_home)) as dagster_instance,
     ):
+        for orphan in instance.fail_orphaned_runs(dagster_instance):
+            print(f"run {orphan}: its process ended before it did; marked failed", file=sys.stderr)
         result = job.execute_in_process(
             instance=dagster_instance,
             raise_on_error=False,
             run_config={"loggers": loggers, **pass_config(full_refresh=full_refresh)},
+            tags=instance.owner_tags(),
         )
         steps = failed_steps(result.get_step_failure_events())
         checks = failed_checks(result.get_asset_check_evaluations())

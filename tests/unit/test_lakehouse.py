@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pipelines import lakehouse
 from pipelines.settings import Settings
 
@@ -33,3 +35,22 @@ def test_a_writer_commits_while_another_process_reads_the_catalog(settings: Sett
     finally:
         reader.communicate(timeout=30)
     assert con.execute("SELECT count(*) FROM raw.ticks").fetchone() == (1,)
+
+
+def test_meta_tables_of_an_older_release_are_migrated_and_a_newer_lake_is_refused(settings: Settings) -> None:
+    con = lakehouse.connect(settings)
+    assert lakehouse.schema_version(con) == lakehouse.SCHEMA_VERSION
+    versions = con.execute("SELECT version FROM meta.schema_version ORDER BY version").fetchall()
+    assert versions == [(number,) for number, _description, _statements in lakehouse.MIGRATIONS]
+
+    # A lake as the first release left it: version 1's tables, no record of versions.
+    con.execute("DROP TABLE meta.builds")
+    con.execute("DROP TABLE meta.schema_version")
+    assert lakehouse.schema_version(con) == 1
+    lakehouse.bootstrap(con)
+    assert lakehouse.schema_version(con) == lakehouse.SCHEMA_VERSION
+    assert con.execute("SELECT count(*) FROM meta.builds").fetchone() == (0,)
+
+    con.execute("INSERT INTO meta.schema_version VALUES (99, 'from the future', now())")
+    with pytest.raises(lakehouse.NewerLakeError, match="version 99, written by a newer Backlot"):
+        lakehouse.bootstrap(con)

@@ -40,7 +40,13 @@ def test_inspect_lists_the_marts_and_their_columns(published: Any) -> None:
 
     assert "lake.marts" in inspector.get_schema_names()
     assert inspector.get_view_names(schema="marts") == ["league"]
-    assert sorted(inspector.get_table_names(schema="meta")) == ["builds", "loads", "publishes", "quality_results"]
+    assert sorted(inspector.get_table_names(schema="meta")) == [
+        "builds",
+        "loads",
+        "publishes",
+        "quality_results",
+        "schema_version",
+    ]
     assert [(c["name"], type(c["type"])) for c in inspector.get_columns("league", schema="marts")] == [
         ("film_id", sa.String),
         ("roi", sa.Double),
