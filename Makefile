@@ -9,7 +9,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format dev bench clean
+.PHONY: help install demo test soak lint format dev bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ demo: $(INSTALLED)  ## seed sample data into ./.backlot, run the whole pipeline,
 
 test: $(INSTALLED)  ## the full test suite (real DuckDB, DuckLake, dbt, GX, Dagster; temp homes)
 	$(PY) -m pytest
+
+soak: $(INSTALLED)  ## the crash loop of tests/faults at length: 300 SIGKILLs of backlot run (about an hour)
+	BACKLOT_FAULT_KILLS=150 BACKLOT_FAULT_SEED=$${BACKLOT_FAULT_SEED:-$$(date +%s)} $(PY) -m pytest tests/faults -s
 
 lint: $(INSTALLED)  ## ruff, ruff format --check, mypy
 	$(VENV)/bin/ruff check pipelines tests bench

@@ -88,6 +88,10 @@ def install_extensions(con: duckdb.DuckDBPyConnection) -> None:
 
 def attach_sql(settings: Settings, *, read_only: bool = False, snapshot: int | None = None) -> str:
     options = [f"DATA_PATH {_literal(settings.data_path)}"]
+    if settings.data_in_home:
+        # The catalog keeps the data path it was created with; a home restored or moved
+        # elsewhere takes its files along (their paths in the catalog are relative to it).
+        options.append("OVERRIDE_DATA_PATH true")
     if read_only:
         options.append("READ_ONLY")
     if snapshot is not None:

@@ -76,6 +76,11 @@ class Settings:
         return self.home / "dbt" / "target"
 
     @property
+    def data_in_home(self) -> bool:
+        """The lake's files are where they are by default, in the home: they move with it."""
+        return self.data_path == f"{self.lake_dir / 'data'}/"
+
+    @property
     def catalog_is_postgres(self) -> bool:
         return self.catalog.startswith("postgres:")
 

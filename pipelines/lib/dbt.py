@@ -37,6 +37,7 @@ def profile_env(settings: Settings) -> dict[str, str]:
         "BACKLOT_DUCKDB_EXTENSION_DIR": str(extension_dir()),
         "BACKLOT_DUCKLAKE_CATALOG": settings.catalog,
         "BACKLOT_DUCKLAKE_DATA_PATH": settings.data_path,
+        "BACKLOT_DUCKLAKE_OVERRIDE_DATA_PATH": "1" if settings.data_in_home else "0",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
@@ -70,6 +71,7 @@ def ensure_manifest() -> Path:
         "BACKLOT_DUCKDB_EXTENSION_DIR": str(extension_dir()),
         "BACKLOT_DUCKLAKE_CATALOG": "sqlite:/parse-only.sqlite",  # parse never connects
         "BACKLOT_DUCKLAKE_DATA_PATH": "/parse-only/",
+        "BACKLOT_DUCKLAKE_OVERRIDE_DATA_PATH": "0",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     subprocess.run(
