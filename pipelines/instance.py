@@ -61,7 +61,7 @@ def owner_tags() -> dict[str, str]:
 
 
 def fail_orphaned_runs(dagster: dg.DagsterInstance) -> list[str]:
-    """Mark failed the in-flight runs whose `backlot run` process is gone; their ids."""
+    """Mark failed the in-flight runs whose `backlot run` process is gone, and free their pool slots; their ids."""
     import dagster as dg
 
     in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
@@ -72,10 +72,14 @@ def fail_orphaned_runs(dagster: dg.DagsterInstance) -> list[str]:
             continue
         host, pid, started = owner.rsplit(":", 2)
         if host == socket.gethostname() and _started(int(pid)) != started:
+            run_id = record.dagster_run.run_id
             dagster.report_run_failed(
                 record.dagster_run, f"its `backlot run` process {pid} ended before the run did (killed or crashed)"
             )
-            failed.append(record.dagster_run.run_id)
+            # A step it was running still holds the lake writers' pool slot: every later run
+            # would wait for it for ever.
+            dagster.event_log_storage.free_concurrency_slots_for_run(run_id)
+            failed.append(run_id)
     return failed
 
 

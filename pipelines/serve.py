@@ -149,4 +149,5 @@ def _fail_runs_left_started(dagster_home: Path) -> None:
         in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
         for record in dagster.get_run_records(filters=dg.RunsFilter(statuses=in_flight)):
             dagster.report_run_failed(record.dagster_run, "stopped by `backlot serve` shutting down")
+            dagster.event_log_storage.free_concurrency_slots_for_run(record.dagster_run.run_id)
             print(f"backlot serve: run {record.dagster_run.run_id} was in flight: marked failed", flush=True)
