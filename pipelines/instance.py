@@ -60,8 +60,12 @@ def owner_tags() -> dict[str, str]:
     return {OWNER_TAG: f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"}
 
 
-def fail_orphaned_runs(dagster: dg.DagsterInstance) -> list[str]:
-    """Mark failed the in-flight runs whose `backlot run` process is gone, and free their pool slots; their ids."""
+def fail_orphaned_runs(dagster: dg.DagsterInstance, *, unowned: bool = False) -> list[str]:
+    """Mark failed the in-flight runs whose process is gone, and free their pool slots; their ids.
+
+    A `backlot run`'s run names its process. With `unowned`, runs that name none (launched by
+    `serve`'s daemon) are failed too: the caller knows that no process of a `serve` is left.
+    """
     import dagster as dg
 
     in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
@@ -69,18 +73,34 @@ def fail_orphaned_runs(dagster: dg.DagsterInstance) -> list[str]:
     for record in dagster.get_run_records(filters=dg.RunsFilter(statuses=in_flight)):
         owner = record.dagster_run.tags.get(OWNER_TAG)
         if owner is None:
-            continue
-        host, pid, started = owner.rsplit(":", 2)
-        if host == socket.gethostname() and _started(int(pid)) != started:
+            why = "the `backlot serve` that ran it was killed" if unowned else None
+        else:
+            host, pid, started = owner.rsplit(":", 2)
+            gone = host == socket.gethostname() and _started(int(pid)) != started
+            why = f"its `backlot run` process {pid} ended before the run did (killed or crashed)" if gone else None
+        if why:
             run_id = record.dagster_run.run_id
-            dagster.report_run_failed(
-                record.dagster_run, f"its `backlot run` process {pid} ended before the run did (killed or crashed)"
-            )
+            dagster.report_run_failed(record.dagster_run, why)
             # A step it was running still holds the lake writers' pool slot: every later run
             # would wait for it for ever.
             dagster.event_log_storage.free_concurrency_slots_for_run(run_id)
             failed.append(run_id)
     return failed
+
+
+def serve_processes(dagster_home: Path) -> list[int]:
+    """Processes `serve` started on this instance (they, and what they start, have its DAGSTER_HOME)."""
+    marker = f"DAGSTER_HOME={dagster_home}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        if int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue  # gone, or not ours to read
+    return found
 
 
 def _started(pid: int) -> str:

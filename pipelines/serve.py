@@ -10,6 +10,7 @@ or SIGTERM it stops every child, then marks any run they left "started" as faile
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -64,6 +65,7 @@ def serve(settings: Settings, *, insecure_no_auth: bool = False) -> int:
     """Run the services until a signal (exit 0) or until one of them exits on its own (exit 1)."""
     dagster_home = instance.prepare(settings)
     _create_storage(dagster_home)
+    _fail_runs_of_a_killed_serve(dagster_home)
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
     children = services(settings, insecure_no_auth=insecure_no_auth)
 
@@ -74,7 +76,13 @@ def serve(settings: Settings, *, insecure_no_auth: bool = False) -> int:
     code = 0
     try:
         for child in children:
-            child.process = subprocess.Popen(child.command, env=env, cwd=REPO_ROOT, start_new_session=True)
+            child.process = subprocess.Popen(
+                child.command,
+                env=env,
+                cwd=REPO_ROOT,
+                start_new_session=True,
+                preexec_fn=_stop_with_parent,  # noqa: PLW1509 (a bare system call: see _stop_with_parent)
+            )
             print(f"backlot serve: {child.name:<18} {child.url} (pid {child.process.pid})", flush=True)
         print(f"backlot serve: home {settings.home}; Ctrl-C stops every service", flush=True)
         while True:
@@ -114,6 +122,31 @@ def _create_storage(dagster_home: Path) -> None:
 
     with dg.DagsterInstance.from_config(str(dagster_home)):
         pass
+
+
+# prctl(2), looked up here rather than in the forked child, which then only makes the call.
+_PRCTL = ctypes.CDLL(None).prctl if sys.platform == "linux" else None
+PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:
+    """In a child, between fork and exec: SIGTERM it when `serve` dies, even by SIGKILL (Linux).
+
+    Each child has a session of its own (so stopping it stops what it started); without this,
+    a killed `serve` would leave them running, holding their ports, and the next one could
+    not start. A bare system call, so it is safe in a child forked from a threaded process.
+    """
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _fail_runs_of_a_killed_serve(dagster_home: Path) -> None:
+    """Runs a killed `serve` left in flight are marked failed, once none of its processes is left."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as dagster:
+        for run_id in instance.fail_orphaned_runs(dagster, unowned=not instance.serve_processes(dagster_home)):
+            print(f"backlot serve: run {run_id} was left in flight by a killed serve: marked failed", flush=True)
 
 
 def _stop_all(children: list[Service]) -> None:

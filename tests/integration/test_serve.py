@@ -147,3 +147,42 @@ def test_stopping_serve_during_a_run_leaves_no_run_started(home: Path) -> None:
         assert run is not None
         assert run.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)
         assert instance.get_run_records(filters=dg.RunsFilter(statuses=started)) == []
+
+
+def test_a_killed_serve_takes_its_services_along_and_the_next_one_fails_its_runs(home: Path) -> None:
+    serve, at = _serve(home)
+    started = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+    try:
+        wait_for(f"{at.api}/healthz", 60)
+        assert _push(at.api, "films", "films.csv", FILMS_CSV) == 202
+        deadline = time.monotonic() + PUBLISHED_WITHIN
+        in_flight = []
+        while not in_flight and time.monotonic() < deadline:
+            time.sleep(0.5)
+            if (home / "dagster" / "dagster.yaml").is_file():
+                with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+                    in_flight = instance.get_run_records(filters=dg.RunsFilter(statuses=started))
+        assert in_flight, "no run started"
+    finally:
+        serve.kill()  # SIGKILL: no shutdown of its own
+        serve.wait(timeout=30)
+        assert serve.stdout is not None
+        serve.stdout.close()  # its services share the pipe: reading to its end would wait for them
+
+    # Its services got SIGTERM from the kernel and stopped what they had started.
+    deadline = time.monotonic() + 120
+    while _processes_of(home) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert _processes_of(home) == []
+
+    again, at = _serve(home)  # the ports are free again, and the run the killed one left is settled
+    try:
+        wait_for(f"{at.api}/healthz", 60)
+        with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+            run = instance.get_run_by_id(in_flight[0].dagster_run.run_id)
+            assert run is not None
+            assert run.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)
+    finally:
+        again.send_signal(signal.SIGTERM)
+        output, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, output
