@@ -8,6 +8,7 @@ a name, the file is named by its content: `<sha256[:16]>.<extension of its forma
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from pipelines.api.errors import ApiError
@@ -64,7 +65,11 @@ def check_name(name: str) -> None:
         raise invalid(f"{HEADER} is {len(name.encode())} bytes long; a file name has at most {MAX_NAME_BYTES}")
     if any(c in name for c in "/\\"):
         raise invalid(f"{HEADER} {shown} holds a path separator; send a bare file name")
-    if "\0" in name or any(ord(c) < 32 or ord(c) == 127 for c in name):
+    # Every control character, the C1 ones (U+0080-U+009F) too, and the line and paragraph
+    # separators. Checking only C0 and DEL let U+0085 and U+2028 land, which end a line for
+    # Python's str.splitlines (a log reader takes the rest of a log line for a line of its own),
+    # and U+009B, which opens an escape sequence in terminals that honour C1 controls.
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
         raise invalid(f"{HEADER} {shown} holds a control character")
     if ".." in name:
         raise invalid(f"{HEADER} {shown} holds '..'")

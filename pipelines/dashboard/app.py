@@ -38,6 +38,7 @@ def create_app(token: str | None = None) -> dash.Dash:
     if token is not None:
         access.require_token(server, token)
     _json_errors(server)
+    _refuse_malformed_callbacks(app)
     _register(app)
     for page in PAGES:
         page.register(app)
@@ -141,6 +142,50 @@ def warm() -> None:
             page.layout(snap)
     except (data.NothingPublished, query.QueryError):
         pass  # nothing to show yet: the pages say so
+
+
+def _refuse_malformed_callbacks(app: dash.Dash) -> None:
+    """A callback request that names no callback of this app, or not its inputs, is refused with 400.
+
+    Dash dispatches whatever is posted to `_dash-update-component`: a body naming an unknown
+    output, or inputs that are not a list of `{id, property, value}`, failed inside Dash with
+    a KeyError or a TypeError, so a visitor's malformed request was a 500 and a traceback in
+    the log. The browser only ever sends the callbacks and inputs the app declared.
+    """
+    route = f"{app.config.routes_pathname_prefix}_dash-update-component"
+
+    @app.server.before_request
+    def _check() -> tuple[flask.Response, int] | None:
+        if flask.request.path != route or flask.request.method != "POST":
+            return None
+        problem = _malformed_callback(flask.request.get_json(silent=True), app.callback_map)
+        if problem is None:
+            return None
+        return flask.jsonify(error="bad_request", detail=f"not a callback of this dashboard: {problem}"), 400
+
+
+def _malformed_callback(body: Any, callbacks: dict[str, Any]) -> str | None:
+    """What is wrong with a callback request's body, or None when it matches a declared callback."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    output = body.get("output")
+    if not isinstance(output, str) or output not in callbacks:
+        return "no callback has that output"
+    declared = callbacks[output]
+    for key in ("inputs", "state"):
+        sent = body.get(key, [])
+        expected = [(spec["id"], spec["property"]) for spec in declared[key]]
+        if not isinstance(sent, list) or not all(isinstance(item, dict) for item in sent):
+            return f"{key} is not a list of objects"
+        if [(item.get("id"), item.get("property")) for item in sent] != expected:
+            return f"{key} are not the callback's"
+    outputs = body.get("outputs")
+    if not (isinstance(outputs, dict) or (isinstance(outputs, list) and all(isinstance(o, dict) for o in outputs))):
+        return "outputs is not an object or a list of objects"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds is not a list of strings"
+    return None
 
 
 def _json_errors(server: flask.Flask) -> None:

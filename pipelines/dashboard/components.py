@@ -12,6 +12,7 @@ import polars as pl
 from dash import Input, Output, State, dcc, html
 
 from pipelines.dashboard import data
+from pipelines.lib import query
 
 # One colour per production model, on every chart.
 MODEL_COLOURS = {"indie_digital": "#0f8b8d", "legacy_studio": "#c8553d"}
@@ -135,4 +136,8 @@ def on_film_picked(app: dash.Dash, page: str, content: FilmContent) -> None:
     def _picked(film_id: Any, publish_id: Any) -> list[Any]:
         if not isinstance(publish_id, int) or not isinstance(film_id, str):
             raise dash.exceptions.PreventUpdate
-        return content(data.snapshot(publish_id), film_id)
+        try:
+            return content(data.snapshot(publish_id), film_id)
+        except query.QueryError as error:
+            # No such publish, or maintenance expired it meanwhile: said on the page, not a 500.
+            return [note(str(error), kind="warn")]

@@ -131,20 +131,32 @@ def snapshot(publish_id: int) -> Snapshot:
 @functools.lru_cache(maxsize=CACHED_PUBLISHES * 32)
 def daily_gross(publish_id: int, film_id: str) -> pl.DataFrame:
     """One film's gross per day: domestic, and summed over every territory (worldwide)."""
+    matches, params = _film_is(film_id)
     with _reading(publish_id) as con:
         return con.execute(
             "SELECT date, sum(gross_usd) FILTER (WHERE territory = 'domestic') AS domestic_gross_usd, "
             "sum(gross_usd) AS worldwide_gross_usd "
-            "FROM box_office_daily WHERE film_id = ? GROUP BY date ORDER BY date",
-            [film_id],
+            f"FROM box_office_daily WHERE {matches} GROUP BY date ORDER BY date",
+            params,
         ).pl()
 
 
 @functools.lru_cache(maxsize=CACHED_PUBLISHES * 32)
 def social(publish_id: int, film_id: str) -> pl.DataFrame:
     """One film's social momentum, every platform, by day."""
+    matches, params = _film_is(film_id)
     with _reading(publish_id) as con:
-        return con.execute("SELECT * FROM social_momentum WHERE film_id = ? ORDER BY date, platform", [film_id]).pl()
+        return con.execute(f"SELECT * FROM social_momentum WHERE {matches} ORDER BY date, platform", params).pl()
+
+
+def _film_is(film_id: str) -> tuple[str, list[str]]:
+    """The condition on `film_id` for a film a visitor chose: bound as a parameter, never SQL text.
+
+    An id holding a NUL byte matches no film, and is not bound at all: DuckLake pushes the
+    bound value into the query it sends its catalog, where the string ends at the NUL, and the
+    read failed with a ParserException (a 500) instead of finding nothing.
+    """
+    return ("false", []) if "\0" in film_id else ("film_id = ?", [film_id])
 
 
 @functools.lru_cache(maxsize=CACHED_PUBLISHES)

@@ -12,6 +12,7 @@ from dash import Input, Output, State, dcc, html
 from pipelines.dashboard import components as ui
 from pipelines.dashboard import data
 from pipelines.dashboard import formatting as fmt
+from pipelines.lib import query
 
 PATH = "/"
 TITLE = "League table"
@@ -198,16 +199,38 @@ def register(app: dash.Dash) -> None:
     ) -> list[Any]:
         if not isinstance(publish_id, int):
             raise dash.exceptions.PreventUpdate
-        snap = data.snapshot(publish_id)
+        try:
+            snap = data.snapshot(publish_id)
+        except query.QueryError as error:
+            # No such publish (any more): said on the page, as the shell says it, not a 500.
+            return [ui.note(str(error), kind="warn")]
         return content(
             snap,
             models=_strings(models),
             distributors=_strings(distributors),
-            years=[int(y) for y in years or [] if str(y).isdigit()],
+            years=_years(years),
             sort=str(sort),
             order=str(order),
         )
 
 
-def _strings(values: list[Any] | None) -> list[str]:
-    return [str(v) for v in values or []]
+# What a browser sends for a control is the request's to choose: a filter that is not a list
+# (a number, true) is no filter, rather than a TypeError and a 500.
+
+
+def _strings(values: Any) -> list[str]:
+    return [str(v) for v in _listed(values)]
+
+
+def _years(values: Any) -> list[int]:
+    """The years a browser sent that can be years: up to four ASCII digits; anything else is ignored.
+
+    `str.isdigit()` alone let through what `int()` refuses ('²', or a digit string over
+    Python's 4,300-digit limit): a 500 for one odd value in the request.
+    """
+    texts = [str(v) for v in _listed(values) if isinstance(v, int | str) and not isinstance(v, bool)]
+    return [int(t) for t in texts if t.isascii() and t.isdigit() and len(t) <= 4]
+
+
+def _listed(values: Any) -> list[Any]:
+    return values if isinstance(values, list) else []
