@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,12 +42,39 @@ def prepare(settings: Settings) -> Path:
     if url and url.startswith(("postgresql://", "postgres://")):
         os.environ["BACKLOT_DAGSTER_POSTGRES_URL"] = "postgresql+psycopg2://" + url.split("://", 1)[1]
     home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
+    if not home.is_dir():
+        _create(settings, home)
     path = home / "dagster.yaml"
     wanted = config(settings)
     if not path.is_file() or path.read_text() != wanted:
         path.write_text(wanted)
     return home
+
+
+def _create(settings: Settings, home: Path) -> None:
+    """Create the instance and its storage beside its place, then rename it into place.
+
+    A process killed while Dagster creates and stamps its SQLite databases would leave a
+    half-made instance that every later run fails to open ("table alembic_version already
+    exists"); half-made here, it is a folder that is never used, removed by the next creator.
+    Two processes creating it at once each make their own; the first rename wins.
+    """
+    import dagster as dg
+
+    home.parent.mkdir(parents=True, exist_ok=True)
+    for stale in home.parent.glob(f"{home.name}.new-*"):
+        if _started(int(stale.name.rsplit("-", 1)[1])) == "":  # its creator is gone
+            shutil.rmtree(stale, ignore_errors=True)
+    draft = home.parent / f"{home.name}.new-{os.getpid()}"
+    shutil.rmtree(draft, ignore_errors=True)
+    draft.mkdir()
+    (draft / "dagster.yaml").write_text(config(settings))
+    with dg.DagsterInstance.from_config(str(draft)):
+        pass
+    try:
+        draft.rename(home)
+    except OSError:  # another process put its instance there first
+        shutil.rmtree(draft, ignore_errors=True)
 
 
 # A run executed in a `backlot run` process names that process, so a later run can tell when

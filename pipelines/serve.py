@@ -64,7 +64,6 @@ class _Stop(Exception):
 def serve(settings: Settings, *, insecure_no_auth: bool = False) -> int:
     """Run the services until a signal (exit 0) or until one of them exits on its own (exit 1)."""
     dagster_home = instance.prepare(settings)
-    _create_storage(dagster_home)
     _fail_runs_of_a_killed_serve(dagster_home)
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
     children = services(settings, insecure_no_auth=insecure_no_auth)
@@ -109,19 +108,6 @@ def serve(settings: Settings, *, insecure_no_auth: bool = False) -> int:
             signal.signal(sig, handler)
     print("backlot serve: stopped", flush=True)
     return code
-
-
-def _create_storage(dagster_home: Path) -> None:
-    """Create the instance's databases here, before the services start.
-
-    On a new home the UI and the daemon, starting together, would each create and stamp the
-    SQLite databases; two stamps at once leave two schema heads, and every later opening of
-    the instance fails ("more than one head present").
-    """
-    import dagster as dg
-
-    with dg.DagsterInstance.from_config(str(dagster_home)):
-        pass
 
 
 # prctl(2), looked up here rather than in the forked child, which then only makes the call.

@@ -88,6 +88,10 @@ ROUNDS: list[list[tuple[str, str, str | Path]]] = [
 ]  # fmt: skip
 
 
+# What a reader meets before the first pass has created the lake and its schemas.
+NOT_A_LAKE_YET = ("creating a new DuckLake is explicitly disabled", 'schema "meta" does not exist')
+
+
 @dataclass
 class Findings:
     kills: int = 0
@@ -204,8 +208,8 @@ def read_throughout(crasher: Crasher, stop: threading.Event, findings: Findings)
             finally:
                 con.close()
         except duckdb.Error as error:
-            if "creating a new DuckLake is explicitly disabled" in str(error):
-                continue  # the first pass had not created the lake yet (or was killed creating it)
+            if any(reason in str(error) for reason in NOT_A_LAKE_YET):
+                continue  # the first pass had not made the lake yet (or was killed making it)
             findings.reader_errors.append(str(error).splitlines()[0])
         time.sleep(0.05)
 

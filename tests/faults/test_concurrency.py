@@ -34,7 +34,7 @@ def test_two_runs_at_once_with_deliveries_during_them(tmp_path: Path) -> None:
     delivered = []
     try:
         # `backlot ingest`, one file after another, for as long as either run is going.
-        while any(run.poll() is None for run in runs) and len(delivered) < 28:
+        while any(run.poll() is None for run in runs) and len(delivered) < 12:
             number = len(delivered) + 1
             source = tmp_path / f"late-{number:02d}.csv"
             source.write_text(_late_report(number))
