@@ -174,19 +174,41 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from pipelines.lakehouse import NewerLakeError
     from pipelines.run import run_once
 
     try:
         # Live progress only on a terminal: piped output stays the summary alone.
         outcome = run_once(progress=sys.stderr.isatty(), full_refresh=args.full_refresh)
-    except (NewerLakeError, duckdb.Error, OSError) as error:  # the lake cannot be opened or written at all
+    except Exception as error:  # the lake or the instance cannot be opened or written at all
         print(f"backlot run: {_one_line(error)}", file=sys.stderr)
+        print(_home_trouble() or "the previously published marts are unchanged", file=sys.stderr)
         return EXIT_FAILED
     print(outcome.render())
+    if not outcome.current and (trouble := _home_trouble()):
+        print(trouble, file=sys.stderr)
     return EXIT_OK if outcome.current else EXIT_FAILED
+
+
+def _home_trouble() -> str | None:
+    """What is wrong with the home's file system, when something is: what an operator must fix first."""
+    import errno
+    import os
+
+    from pipelines.settings import load_settings
+
+    home = load_settings().home
+    try:
+        stats = os.statvfs(home)
+    except OSError:
+        return None
+    if stats.f_flag & os.ST_RDONLY:
+        return f"BACKLOT_HOME {home}: {os.strerror(errno.EROFS)}; nothing was changed: make it writable and run again"
+    if stats.f_bavail * stats.f_frsize < 1 << 20:
+        return (
+            f"BACKLOT_HOME {home}: {os.strerror(errno.ENOSPC)}; the previously published marts are unchanged "
+            "and the waiting files stay queued: free some space and run again"
+        )
+    return None
 
 
 def _serve(args: argparse.Namespace) -> int:
