@@ -3,6 +3,7 @@
     landing/<source>/<name>                  delivered, waiting (producers and `backlot ingest` put files here)
     landing/<source>/.queue/<claim>/<name>   taken out of the producers' way, not loaded yet
     landing/<source>/.archive/<sha>__<name>  processed (loaded, duplicate or rejected), kept for rebuilds
+                                             (<sha>/<name> when that would be over 255 bytes)
 
 A batch claims its files before it reads them: under the source's lock it moves every
 waiting file into a queue folder of its own (an atomic rename), then hashes and reads the
@@ -15,6 +16,7 @@ replaces content that has not been loaded.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import fcntl
 import hashlib
@@ -32,6 +34,7 @@ from typing import BinaryIO
 from pipelines.settings import IGNORED_PREFIXES, IGNORED_SUFFIXES
 
 CHUNK = 1 << 20
+MAX_NAME_BYTES = 255  # a file name's limit on Linux file systems
 QUEUE = ".queue"
 ARCHIVE = ".archive"
 LOCK = ".lock"  # held by the batch that claims and loads the source's files
@@ -47,6 +50,11 @@ class LandedFile:
     longest_line: int  # an upper bound, in bytes: readers that cannot take long lines look here first
     # A CR, VT or FF anywhere: DuckDB's readers split or trim at them as a line-by-line reader does not.
     odd_whitespace: bool
+    # Whether the file is UTF-8 text, found in the same pass: DuckDB's readers fail on what is
+    # not (a whole batch at once, for JSON), so the readers reject or quarantine it first.
+    bom: str | None = None  # the byte-order mark it starts with: "UTF-8", "UTF-16" or "UTF-32"
+    nul_line: int | None = None  # the first line holding a NUL byte: binary data, or UTF-16 without a mark
+    not_utf8_line: int | None = None  # the first line with bytes UTF-8 does not allow (Latin-1, say)
 
     @property
     def name(self) -> str:
@@ -140,8 +148,26 @@ class Claim:
         target_dir = self.source_dir / ARCHIVE
         target_dir.mkdir(exist_ok=True)
         for file in self.files:
-            os.replace(file.path, target_dir / f"{file.sha256[:16]}__{file.name}")
+            target = archived_path(target_dir, file.sha256, file.name)
+            target.parent.mkdir(exist_ok=True)
+            os.replace(file.path, target)
+            _fsync_dir(target.parent)
         _fsync_dir(target_dir)
+
+
+def archived_path(archive_dir: Path, sha256: str, name: str) -> Path:
+    """Where a processed file is kept: `<sha[:16]>__<name>`, or `<sha[:16]>/<name>` when that is too long a name.
+
+    The landing zone takes any name a file system does (up to 255 bytes, what the ingest API
+    allows too), and the hash prefix adds 18: archiving such a file under one name failed
+    with "File name too long" after its batch had committed, and every later run of the
+    source failed the same way. In a folder of its own the whole name is kept: render logs
+    and GPU metrics carry data in it, which a rebuild needs.
+    """
+    flat = f"{sha256[:16]}__{name}"
+    if len(flat.encode()) <= MAX_NAME_BYTES:
+        return archive_dir / flat
+    return archive_dir / sha256[:16] / name
 
 
 @contextlib.contextmanager
@@ -196,7 +222,8 @@ def scan(path: Path) -> LandedFile:
 
     The longest line is bounded, not measured: a line within one chunk is shorter than the
     chunk, and only lines running across chunks are added up. So, like the other counts, it
-    needs nothing slower than byte searches, and the pass costs what hashing costs.
+    needs nothing slower than byte searches, and the pass costs what hashing costs: UTF-8 is
+    decoded only from a chunk that is not plain ASCII on.
     """
     import numpy as np  # pulled in by pyarrow and pandas anyway; only a scan needs it here
 
@@ -205,10 +232,18 @@ def scan(path: Path) -> LandedFile:
     last = b"\n"
     longest = running = 0  # running: the bytes since the last newline
     odd_whitespace = False
+    bom = nul_line = not_utf8_line = None
+    utf8 = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
+            if not size:
+                bom = next((name for mark, name in _BOMS if chunk.startswith(mark)), None)
             digest.update(chunk)
             size += len(chunk)
+            if nul_line is None and (nul := chunk.find(b"\0")) >= 0:
+                nul_line = newlines + chunk.count(b"\n", 0, nul) + 1
+            if not_utf8_line is None:
+                not_utf8_line = _not_utf8_at(utf8, chunk, newlines)
             # numpy compares a vector of bytes at a time, several times faster than bytes.count
             newlines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))
             last = chunk[-1:]
@@ -219,14 +254,47 @@ def scan(path: Path) -> LandedFile:
                 continue
             longest = max(longest, running + first, len(chunk))
             running = len(chunk) - 1 - chunk.rfind(b"\n")
+    lines = newlines + (last != b"\n")
+    if not_utf8_line is None:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            not_utf8_line = lines  # the file ends inside a character: it was cut there
     return LandedFile(
         path,
         digest.hexdigest(),
         size,
-        newlines + (last != b"\n"),
+        lines,
         longest_line=max(longest, running),
         odd_whitespace=odd_whitespace,
+        bom=bom,
+        nul_line=nul_line,
+        not_utf8_line=not_utf8_line,
     )
+
+
+# UTF-32's marks first: UTF-32-LE's starts with UTF-16-LE's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+    (codecs.BOM_UTF8, "UTF-8"),
+)
+
+
+def _not_utf8_at(decoder: codecs.IncrementalDecoder, chunk: bytes, lines_before: int) -> int | None:
+    """The line of the first bytes in `chunk` that UTF-8 does not allow, or None; `decoder` carries a
+    character split across chunks over to the next. Plain ASCII, most files, needs no decoding."""
+    pending = len(decoder.getstate()[0])
+    if not pending and chunk.isascii():
+        return None
+    try:
+        decoder.decode(chunk)
+    except UnicodeDecodeError as error:
+        at = max(error.start - pending, 0)
+        return lines_before + chunk.count(b"\n", 0, at) + 1
+    return None
 
 
 @contextlib.contextmanager
