@@ -232,12 +232,13 @@ def scan(path: Path) -> LandedFile:
     last = b"\n"
     longest = running = 0  # running: the bytes since the last newline
     odd_whitespace = False
-    bom = nul_line = not_utf8_line = None
+    nul_line = not_utf8_line = None
+    head = b""  # the first bytes, for a byte-order mark
     utf8 = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
-            if not size:
-                bom = next((name for mark, name in _BOMS if chunk.startswith(mark)), None)
+            if len(head) < 4:
+                head += chunk[: 4 - len(head)]
             digest.update(chunk)
             size += len(chunk)
             if nul_line is None and (nul := chunk.find(b"\0")) >= 0:
@@ -267,7 +268,7 @@ def scan(path: Path) -> LandedFile:
         lines,
         longest_line=max(longest, running),
         odd_whitespace=odd_whitespace,
-        bom=bom,
+        bom=next((name for mark, name in _BOMS if head.startswith(mark)), None),
         nul_line=nul_line,
         not_utf8_line=not_utf8_line,
     )

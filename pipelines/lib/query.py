@@ -166,8 +166,13 @@ def table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
     return "\n".join(out)
 
 
+# How long `backlot status` shows a warning about a loaded file (schema drift).
+WARNING_DAYS = 7
+
+
 def status() -> dict[str, Any]:
-    """Per source: files, rows loaded and quarantined, last load; last publish; failing checks."""
+    """Per source: files, rows loaded and quarantined, last load; last publish; failing checks; warnings
+    about loaded files."""
     con = open_published()
     try:
         # One transaction, so one snapshot: a publish committing meanwhile shows whole or not at all.
@@ -199,6 +204,17 @@ def status() -> dict[str, Any]:
             "SELECT publish_id, snapshot_id, published_at, mart_rows FROM meta.publishes "
             "ORDER BY publish_id DESC LIMIT 1"
         ).fetchone()
+        # Files that loaded with a warning (schema drift: columns not read, required ones absent),
+        # once per source and warning with its latest file: a producer's change of format stays
+        # news for a week, however many clean files follow it.
+        warnings = [
+            dict(zip(("source", "warning", "files", "latest_file", "latest_at"), row, strict=True))
+            for row in con.execute(
+                "SELECT source, detail, count(*), arg_max(file_name, loaded_at), max(loaded_at) FROM meta.loads "
+                f"WHERE status = 'loaded' AND detail IS NOT NULL AND loaded_at > now() - INTERVAL {WARNING_DAYS} DAY "
+                "GROUP BY ALL ORDER BY source, max(loaded_at) DESC"
+            ).fetchall()
+        ]
         # A check is failing when its most recent result failed.
         failing = [
             dict(zip(("target", "suite", "checked_at", "engine_error", "details"), row, strict=True))
@@ -216,6 +232,7 @@ def status() -> dict[str, Any]:
             dict(zip(("publish_id", "snapshot_id", "published_at", "mart_rows"), last, strict=True)) if last else None
         ),
         "failing_checks": failing,
+        "load_warnings": warnings,
     }
 
 
@@ -233,4 +250,11 @@ def render_status(report: dict[str, Any]) -> str:
         parts += [f"  {c['target']}: {c['engine_error'] or c['details']}" for c in report["failing_checks"]]
     else:
         parts.append("failing checks: none")
+    if report.get("load_warnings"):
+        parts.append(f"warnings about loaded files (last {WARNING_DAYS} days; meta.loads.detail):")
+        parts += [
+            f"  {w['source']}: {w['warning']} ({w['files']:,} file{'s' if w['files'] != 1 else ''}, "
+            f"latest {w['latest_file']} at {w['latest_at']})"
+            for w in report["load_warnings"]
+        ]
     return "\n".join(parts)

@@ -74,6 +74,7 @@ _ENGINES = {b"cycles": "cycles", b"eevee": "eevee", b"workbench": "workbench"}
 _READ_BLEND = re.compile(rb"Read blend: ")
 _CANNOT_SAVE = re.compile(rb"(?:Error: |ERROR )?Render error \(.*\) cannot save: '?(.*?)'?\s*$")
 _STEM_FRAME = re.compile(r"(\d+)\D*$")
+_CUT_PATH = re.compile(rb"(?:Saved|cannot save): ?'[^']*$")  # a quoted path without its closing quote
 _FRA = re.compile(rb"Fra: ?(\d+)")
 _PEAK = re.compile(rb"Peak (\d+(?:\.\d+)?)([KMGT]?)")
 # 5.x progress lines print only the current `Mem: 1699M`; its maximum stands in for the peak.
@@ -278,7 +279,12 @@ class _Parser:
         return self._buffer(buf)
 
     def finish(self) -> list[FrameRecord]:
-        out = self._buffer(self.tail + b"\n") if self.tail else []
+        # The last line, when the log does not end with a newline, may have been cut while it
+        # was written (a killed render, a copy taken too early). A path cut before its closing
+        # quote is no file name: its digits are not the frame's number (`b50` of `b50_0002.png`),
+        # so such a `Saved:` or `cannot save:` line is not read (its frame, if open, failed).
+        tail = b"" if _CUT_PATH.search(self.tail) else self.tail
+        out = self._buffer(tail + b"\n") if tail else []
         self.tail = b""
         if self.frame is not None:
             out.append(self.frame.record())

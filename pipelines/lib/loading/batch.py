@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Sequence
@@ -46,6 +47,22 @@ def load_batch(
     3. check  the rows that would be loaded with the source's suite (DuckDB on all rows, GX);
     4. commit raw + quarantine + meta.loads in one DuckLake transaction, or nothing at all.
     """
+    try:
+        report = _load_batch(con, spec, files, run_id=run_id)
+    except BaseException:
+        # Also after an error (its files stay queued): a batch's temp tables and views must not
+        # outlive it, or the next batch on this connection meets them (a view's name taken by a
+        # table of the last batch's JSON, say) and fails on something that is not its input.
+        with contextlib.suppress(duckdb.Error):
+            _drop_batch_tables(con)
+        raise
+    _drop_batch_tables(con)
+    return report
+
+
+def _load_batch(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: Sequence[LandedFile], *, run_id: str | None
+) -> LoadReport:
     started = time.perf_counter()
     report = LoadReport(spec.name, run_id or uuid.uuid4().hex)
     con.execute(MACROS)
@@ -65,7 +82,6 @@ def load_batch(
         report.sample_reasons = [f"{r.file.name}: rejected whole: {r.detail}" for r in rejected]
         if report.files:
             commit(con, spec, report, with_rows=False)
-        _drop_batch_tables(con)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -114,7 +130,8 @@ def load_batch(
     }
     for index, file in batch.read:
         good, bad = counts.get(index, (0, 0))
-        report.files.append(FileOutcome(file, "loaded", good, bad))
+        # A loaded file's detail is a warning about it, such as schema drift (see readers).
+        report.files.append(FileOutcome(file, "loaded", good, bad, detail=batch.warnings.get(index)))
     report.files += rejected
     report.sample_reasons = [
         f"{name} {spec.record_label} {line}: {reason}"
@@ -132,7 +149,6 @@ def load_batch(
     else:
         record_quality(con, report)
     report.stages["commit"] = time.perf_counter() - mark
-    _drop_batch_tables(con)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -7,13 +7,14 @@ source suite's row-level expectations (pushed down to SQL), and the source's own
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import duckdb
 
 from pipelines.lib import quality
 from pipelines.lib.loading.spec import AlreadyLoaded, ColumnKind, RowRule, SourceSpec
-from pipelines.lib.loading.sql import identifier
+from pipelines.lib.loading.sql import identifier, literal
 
 # Per numeric kind: the number in a cell `{c}`, parsed once in a step of its own.
 NUMBERS: dict[ColumnKind, str] = {
@@ -54,9 +55,14 @@ def judge_sql(spec: SourceSpec, landed: str) -> str:
     numbers, values, typed_cols, errors = [], [], [], []
     for column in spec.columns:
         c, value = identifier(column.name), identifier(column.name + "__value")
-        if column.kind in NUMBERS:
-            numbers.append(f"{NUMBERS[column.kind].format(c=c)} AS {identifier(column.name + '__number')}")
+        number = NUMBERS.get(column.kind)
         parser = PARSERS[column.kind]
+        if column.kind == "measure" and column.unit is not None:
+            # Another unit is another number (GiB are not MiB): it does not parse as this one.
+            number = f"measure_in({{c}}, {literal(re.escape(column.unit))})"
+            parser = Parser(parser.value, f"is not a number in {column.unit}")
+        if number is not None:
+            numbers.append(f"{number.format(c=c)} AS {identifier(column.name + '__number')}")
         values.append(f"{parser.value.format(c=c, n=identifier(column.name + '__number'))} AS {value}")
         typed = value if column.default is None else f"coalesce({value}, {column.default})"
         typed_cols.append(f"{typed} AS {c}")

@@ -10,8 +10,11 @@ MACROS = r"""
 -- be a marker: trimmed, every marker is empty or starts with '-', '—', '–' or 'n', so a cell
 -- starting with any other printable ASCII character is not one (lower(trim()) copies the
 -- cell). list_contains, not IN: DuckDB plans a constant IN-list as a join, once per use per row.
+-- A bracketed marker is words as nvidia-smi prints them (`[N/A]`, `[Not Supported]`, `[Unknown
+-- Error]`): a capital, then letters, spaces and `/.'-`. A JSON array (`["Horror"]`, `[5000]`,
+-- `[]`, `[true]`) is a value, kept as text or quarantined, never silently unknown.
 CREATE OR REPLACE TEMP MACRO chart_unknown(s) AS
-    CASE WHEN s IS NULL THEN true WHEN contains(s, '[') THEN regexp_full_match(s, '\s*\[.*\]\s*')
+    CASE WHEN s IS NULL THEN true WHEN contains(s, '[') THEN regexp_full_match(s, '\s*\[[A-Z][A-Za-z /.''-]*\]\s*')
          WHEN length(s) > 6 THEN false
          WHEN ascii(s) BETWEEN 33 AND 127 AND ascii(s) NOT IN (45, 78, 110) THEN false
          ELSE list_contains(['', '-', '--', '—', '–', 'n/c', 'n/a', 'na', 'null', 'none'], lower(trim(s))) END;
@@ -39,6 +42,10 @@ CREATE OR REPLACE TEMP MACRO chart_number(s) AS
 CREATE OR REPLACE TEMP MACRO measure_number(s) AS
     nullif_nonfinite(coalesce(TRY_CAST(s AS DOUBLE), TRY_CAST(
         regexp_extract(s, '^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*[A-Za-z%/]*\s*$', 1) AS DOUBLE)));
+-- The same, but only in `unit` (a regex, escaped) or without one: `80 GiB` is no number of MiB.
+CREATE OR REPLACE TEMP MACRO measure_in(s, unit) AS
+    nullif_nonfinite(coalesce(TRY_CAST(s AS DOUBLE), TRY_CAST(
+        regexp_extract(s, '^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(?:' || unit || ')?\s*$', 1) AS DOUBLE)));
 -- The casts skip surrounding spaces themselves; the patterns do too, rather than trim()
 -- copying every value first. They keep out what the casts also accept: `epoch`,
 -- `infinity`, `2026-6-1`, `2026-12-3?`. A GLOB, cheaper than a regex, takes the unpadded

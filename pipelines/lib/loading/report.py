@@ -17,6 +17,7 @@ class FileOutcome:
     status: FileStatus
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    # Why a file was rejected or is a duplicate; for a loaded file, a warning (schema drift) or None.
     detail: str | None = None
 
 

@@ -33,6 +33,9 @@ class Column:
     default: str | None = None  # SQL literal used when the cell is empty or the column absent
     aliases: tuple[str, ...] = ()  # other header names for it (compared lower-case, units stripped)
     path: str | None = None  # JSON path in a record: `$.key.key`, keys plain or quoted (default `$."<name>"`)
+    # A measure's unit as the producer prints it (nvidia-smi's `MiB`): a value, or a header's
+    # `[unit]`, in another unit (`80 GiB`) is not read as a number in this one.
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         _ = self.json_keys  # a path that is not one of object keys fails where the source is defined

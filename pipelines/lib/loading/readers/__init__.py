@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.landing import LandedFile
-from pipelines.lib.loading.readers.base import BatchRead, FileReader, FileRejected, IndexedFile, Reader
+from pipelines.lib.loading.readers.base import BatchRead, FileReader, FileRejected, IndexedFile, Reader, not_utf8
 from pipelines.lib.loading.readers.csv import CsvReader
 from pipelines.lib.loading.readers.documents import DocumentReader
 from pipelines.lib.loading.readers.json_array import JsonArrayReader
@@ -62,13 +62,16 @@ def read_batch(
         if file.size == 0:
             batch.reject(index, file, "the file is empty")
             continue
-        if spec.document is not None or spec.record_reader is not None:
-            by_reader.setdefault("source", []).append((index, file))
-            continue
         try:
-            by_reader.setdefault(detect_format(file, spec.formats), []).append((index, file))
+            if spec.document is not None or spec.record_reader is not None:
+                fmt, reader = ("document" if spec.document is not None else "records"), "source"
+            else:
+                fmt = reader = detect_format(file, spec.formats)
+            not_utf8(file, fmt)
         except FileRejected as why:
             batch.reject(index, file, str(why))
+            continue
+        by_reader.setdefault(reader, []).append((index, file))
     for name, indexed in by_reader.items():
         batch.extend(_reader(con, spec, name, as_text=as_text).read_batch(indexed))
     if batch.relations:

@@ -7,18 +7,33 @@ import re
 import duckdb
 
 from pipelines.lib.landing import LandedFile
-from pipelines.lib.loading.readers.base import FileReader, FileRejected, numbered_lines
+from pipelines.lib.loading.readers.base import (
+    MAX_LINE_BYTES,
+    NOT_UTF8_LINE,
+    FileReader,
+    FileRejected,
+    drift_warning,
+    duckdb_reason,
+    numbered_lines,
+    renamed_from,
+)
 from pipelines.lib.loading.spec import SourceSpec
 from pipelines.lib.loading.sql import identifier, literal
 
 # Large read buffers make long files faster to read; bigger ones gain nothing more, and
-# small files lose nothing (bench/README.md has the figures).
-BUFFER_SIZE = 16 << 20
+# small files lose nothing (bench/README.md has the figures). It must hold the longest line.
+BUFFER_SIZE = max(16 << 20, MAX_LINE_BYTES)
 
 
 def header_key(name: str) -> str:
     """`" utilization.gpu [%]"` -> `"utilization.gpu"`: case, spaces and a unit suffix do not matter."""
     return re.sub(r"\s*\[[^\]]*\]$", "", name.strip()).strip().lower()
+
+
+def header_unit(name: str) -> str | None:
+    """`" memory.used [MiB]"` -> `"MiB"`: the unit a header names, or None."""
+    found = re.search(r"\[([^\]]*)\]$", name.strip())
+    return found[1].strip() if found else None
 
 
 def match_header(spec: SourceSpec, header: list[str]) -> dict[str, str]:
@@ -33,6 +48,33 @@ def match_header(spec: SourceSpec, header: list[str]) -> dict[str, str]:
     return found
 
 
+def ignored_columns(header: list[str], read: set[str]) -> list[tuple[str, str | None]]:
+    """The header's columns the source does not read, as a person would name them (`drift_warning`).
+
+    DuckDB names a column without a name `column<N>` (its position, from 0) and a repeated
+    name `<name>_<n>`: those are said as such, not as names the file never had.
+    """
+    ignored: list[tuple[str, str | None]] = []
+    keys = [name.lower() for name in header]
+    for position, name in enumerate(header):
+        if name in read:
+            continue
+        unnamed = re.fullmatch(r"column0*(\d+)", name)
+        repeated = re.fullmatch(r"(.+)_\d+", name)
+        if unnamed and int(unnamed[1]) == position:
+            ignored.append((f"an unnamed column (the {_ordinal(position + 1)})", None))
+        elif repeated and repeated[1].lower() in keys[:position]:
+            ignored.append((f"a second {repeated[1]!r} column", None))
+        else:
+            ignored.append((repr(name), header_key(name)))
+    return ignored
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 class CsvReader(FileReader):
     """A header line naming the columns (by name or alias, in any order), then one record per line.
 
@@ -41,13 +83,13 @@ class CsvReader(FileReader):
     (header = line 1), blank lines and quoted values spanning lines included.
     """
 
-    def read_file(self, file: LandedFile, table: str) -> None:
+    def read_file(self, file: LandedFile, table: str) -> str | None:
         con = self.con
         path = literal(str(file.path))
         csv, rejects = f"{table}_csv", f"{table}_rejects"
         options = (
             "header = true, all_varchar = true, ignore_errors = true, store_rejects = true, "
-            f"buffer_size = {BUFFER_SIZE}"
+            f"buffer_size = {BUFFER_SIZE}, max_line_size = {MAX_LINE_BYTES}"
         )
         try:
             con.execute(
@@ -55,16 +97,38 @@ class CsvReader(FileReader):
                 f"rejects_table = '{rejects}', rejects_scan = '{table}_scans')"
             )
         except duckdb.Error as error:
-            raise FileRejected(f"not readable as CSV: {str(error).splitlines()[0]}") from error
+            raise FileRejected(f"not readable as CSV: {duckdb_reason(error, file)}") from error
         header = [row[0] for row in con.execute(f"DESCRIBE {csv}").fetchall()]
         found = match_header(self.spec, header)
         if not found:
             raise FileRejected(f"{self.spec.no_header_reason} (first line: {', '.join(header)[:200]})")
+        ignored = ignored_columns(header, set(found.values()))
         missing = [c for c in self.spec.required if c not in found]
         if missing:
+            # A renamed column is the usual cause: say which header name it may be.
+            hints = [
+                f"{name!r} for {renamed}?"
+                for _, name in ignored
+                if name and (renamed := renamed_from(name, missing)) is not None
+            ]
             raise FileRejected(
                 f"the header lacks required column(s) {', '.join(missing)} (found: {', '.join(header) or 'none'})"
+                + (f"; renamed: {', '.join(hints)}" if hints else "")
             )
+        warning = drift_warning(
+            self.spec,
+            ignored,
+            [name for c in self.spec.columns if c.name not in found for name in (c.name, *c.aliases)],
+        )
+        # A column in another unit than the source's (`memory.used [GiB]`) would be read as
+        # numbers of the wrong size, unit-less values (`csv,nounits`) without a trace.
+        for column in self.spec.columns:
+            unit = header_unit(found[column.name]) if column.unit and column.name in found else None
+            if unit is not None and unit != column.unit:
+                raise FileRejected(
+                    f"the header gives {found[column.name].strip()} in {unit}: {column.name} is read in "
+                    f"{column.unit} (send that column in {column.unit})"
+                )
         cols = ", ".join(
             f"{identifier(found[c.name])} AS {identifier(c.name)}"
             if c.name in found
@@ -82,7 +146,7 @@ class CsvReader(FileReader):
                 f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + 2 AS _row_number, {cols}, "
                 f"NULL::VARCHAR AS _raw, NULL::VARCHAR AS _parse_error FROM {csv}"
             )
-            return
+            return warning
         # The k-th accepted record is on the k-th of those lines.
         nulls = ", ".join(f"NULL AS {identifier(c.name)}" for c in self.spec.columns)
         con.execute(
@@ -91,9 +155,11 @@ class CsvReader(FileReader):
             f"FROM {csv} JOIN (SELECT row_number() OVER (ORDER BY line) - 1 AS _k, line FROM ({lines})) lines "
             f"ON lines._k = {csv}.rowid "
             f"UNION ALL SELECT DISTINCT ON (line) line, {nulls}, csv_line, "
-            "'the line could not be split into the header''s columns (' || error_message || ')' "
+            f"CASE WHEN error_type = 'INVALID ENCODING' THEN {literal(NOT_UTF8_LINE)} "
+            "ELSE 'the line could not be split into the header''s columns (' || error_message || ')' END "
             f"FROM {rejects}"
         )
+        return warning
 
     def _record_lines(self, file: LandedFile, path: str, rejects: str, accepted: int, rejected: int) -> str | None:
         """SQL for the lines holding the accepted records, in order; None when they are simply lines 2, 3, ...
@@ -111,6 +177,16 @@ class CsvReader(FileReader):
             f"SELECT line FROM ({numbered_lines(path)}) "
             f"WHERE line >= 2 AND coalesce(rtrim(text, chr(13)), '') <> '' EXCEPT SELECT line FROM {rejects}"
         )
+        if file.not_utf8_line is not None:
+            # DuckDB's line reader fails on the whole file at a line that is not UTF-8 (its CSV
+            # reader only rejects that line): such a file's non-blank lines are listed here.
+            lines = file.path.read_bytes().splitlines()  # at LF, CR or CRLF, as DuckDB's
+            listed = f"{rejects}_nonblank"
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {listed} AS SELECT unnest($1::BIGINT[]) AS line",
+                [[number for number, line in enumerate(lines, start=1) if number >= 2 and line]],
+            )
+            nonblank = f"SELECT line FROM {listed} EXCEPT SELECT line FROM {rejects}"
         found = self.con.execute(f"SELECT count(*) FROM ({nonblank})").fetchone()
         # Quoted values spanning lines: then records are numbered as if each were one line.
         return nonblank if found and found[0] == accepted else one_per_line

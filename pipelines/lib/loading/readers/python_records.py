@@ -10,7 +10,7 @@ from pipelines.lib.loading.sql import identifier
 class PythonRecordReader(FileReader):
     """Records from `spec.record_reader`, handed to DuckDB as one Arrow table per file."""
 
-    def read_file(self, file: LandedFile, table: str) -> None:
+    def read_file(self, file: LandedFile, table: str) -> str | None:
         import pyarrow as pa
 
         record_reader = self.spec.record_reader
@@ -34,3 +34,4 @@ class PythonRecordReader(FileReader):
             )
         finally:
             self.con.unregister("_records_arrow")
+        return None
