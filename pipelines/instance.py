@@ -88,11 +88,12 @@ def owner_tags() -> dict[str, str]:
     return {OWNER_TAG: f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"}
 
 
-def fail_orphaned_runs(dagster: dg.DagsterInstance, *, unowned: bool = False) -> list[str]:
+def fail_orphaned_runs(dagster: dg.DagsterInstance, *, unowned: str | None = None) -> list[str]:
     """Mark failed the in-flight runs whose process is gone, and free their pool slots; their ids.
 
-    A `backlot run`'s run names its process. With `unowned`, runs that name none (launched by
-    `serve`'s daemon) are failed too: the caller knows that no process of a `serve` is left.
+    A `backlot run`'s run names its process. Runs that name none (launched by `serve`'s
+    daemon) are failed too when the caller knows no process of a `serve` is left: `unowned`
+    is then why.
     """
     import dagster as dg
 
@@ -101,7 +102,7 @@ def fail_orphaned_runs(dagster: dg.DagsterInstance, *, unowned: bool = False) ->
     for record in dagster.get_run_records(filters=dg.RunsFilter(statuses=in_flight)):
         owner = record.dagster_run.tags.get(OWNER_TAG)
         if owner is None:
-            why = "the `backlot serve` that ran it was killed" if unowned else None
+            why = unowned
         else:
             host, pid, started = owner.rsplit(":", 2)
             gone = host == socket.gethostname() and _started(int(pid)) != started

@@ -131,7 +131,8 @@ def _fail_runs_of_a_killed_serve(dagster_home: Path) -> None:
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as dagster:
-        for run_id in instance.fail_orphaned_runs(dagster, unowned=not instance.serve_processes(dagster_home)):
+        unowned = None if instance.serve_processes(dagster_home) else "the `backlot serve` that ran it was killed"
+        for run_id in instance.fail_orphaned_runs(dagster, unowned=unowned):
             print(f"backlot serve: run {run_id} was left in flight by a killed serve: marked failed", flush=True)
 
 
@@ -161,12 +162,12 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 
 
 def _fail_runs_left_started(dagster_home: Path) -> None:
-    """Runs whose workers were stopped with the services are marked failed, never left "started"."""
+    """Runs whose workers were stopped with the services are marked failed, never left "started".
+
+    A `backlot run` still running on the same home is left alone: its process is alive.
+    """
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as dagster:
-        in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
-        for record in dagster.get_run_records(filters=dg.RunsFilter(statuses=in_flight)):
-            dagster.report_run_failed(record.dagster_run, "stopped by `backlot serve` shutting down")
-            dagster.event_log_storage.free_concurrency_slots_for_run(record.dagster_run.run_id)
-            print(f"backlot serve: run {record.dagster_run.run_id} was in flight: marked failed", flush=True)
+        for run_id in instance.fail_orphaned_runs(dagster, unowned="stopped by `backlot serve` shutting down"):
+            print(f"backlot serve: run {run_id} was in flight: marked failed", flush=True)
