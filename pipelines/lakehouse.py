@@ -8,6 +8,7 @@ everywhere.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import os
 import sys
@@ -138,8 +139,6 @@ def _open(settings: Settings, *, read_only: bool = False, snapshot: int | None =
     """A new in-memory DuckDB with the lake attached."""
     if not settings.catalog_is_postgres:
         settings.lake_dir.mkdir(parents=True, exist_ok=True)
-        if not read_only:
-            _write_ahead_log(Path(settings.catalog.removeprefix("sqlite:")))
     if "://" not in settings.data_path:
         Path(settings.data_path).mkdir(parents=True, exist_ok=True)
     config: dict[str, Any] = {"threads": os.cpu_count() or 2}
@@ -153,11 +152,35 @@ def _open(settings: Settings, *, read_only: bool = False, snapshot: int | None =
     con.execute("SET TimeZone = 'UTC'")
     # Large batches spill here rather than into ./.tmp of whatever directory we run from.
     con.execute(f"SET temp_directory = {_literal(str(settings.home / 'tmp'))}")
-    con.execute(attach_sql(settings, read_only=read_only, snapshot=snapshot))
-    con.execute(f"USE {LAKE}")
-    if not read_only and snapshot is None:
+    if read_only or snapshot is not None:
+        con.execute(attach_sql(settings, read_only=read_only, snapshot=snapshot))
+        con.execute(f"USE {LAKE}")
+        return con
+    with _attaching(settings):
+        if not settings.catalog_is_postgres:
+            _write_ahead_log(Path(settings.catalog.removeprefix("sqlite:")))
+        con.execute(attach_sql(settings))
+        con.execute(f"USE {LAKE}")
         bootstrap(con)
     return con
+
+
+@contextlib.contextmanager
+def _attaching(settings: Settings) -> Iterator[None]:
+    """Writers of one home attach in turn.
+
+    The first ATTACH of a new lake switches the SQLite catalog to WAL and writes DuckLake's
+    tables, and bootstrap the schemas and meta tables; two processes starting on a new home at
+    once (two `backlot run`s, a run and `serve`) both did, and one failed with "database is
+    locked". The flock is held only for the attach, and goes with a process killed holding it.
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with (settings.home / ".attach.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _write_ahead_log(catalog: Path) -> None:

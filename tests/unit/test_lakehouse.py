@@ -1,9 +1,11 @@
-"""The DuckLake connection: a reader in another process never makes a writer fail."""
+"""The DuckLake connection: a reader in another process never makes a writer fail, nor do writers
+starting together on a new home."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,29 @@ def test_a_writer_commits_while_another_process_reads_the_catalog(settings: Sett
     finally:
         reader.communicate(timeout=30)
     assert con.execute("SELECT count(*) FROM raw.ticks").fetchone() == (1,)
+
+
+# A writer that waits for the others, then attaches: what each process of a pass does first.
+WRITER = """
+import os, sys, time
+from pipelines import lakehouse
+from pipelines.settings import load_settings
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.001)
+lakehouse.connect(load_settings()).execute("SELECT count(*) FROM meta.loads").fetchone()
+"""
+
+
+def test_writers_starting_together_on_a_new_home_all_attach(settings: Settings, tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(go)], stderr=subprocess.PIPE, text=True) for _ in range(6)
+    ]
+    time.sleep(3)  # every writer has imported DuckDB and is waiting
+    go.touch()
+    errors = [writer.communicate(timeout=120)[1] for writer in writers]
+    # Two at once both created the catalog's tables, and one failed with "database is locked".
+    assert [writer.returncode for writer in writers] == [0] * 6, errors
 
 
 def test_meta_tables_of_an_older_release_are_migrated_and_a_newer_lake_is_refused(settings: Settings) -> None:
