@@ -10,7 +10,10 @@ quiet month would expire the snapshot the current `marts` views pin.
 
 A snapshot is kept when it is younger than `snapshot_retention_days`, when a publish younger
 than that pins it, or when the latest publish pins it (whatever its age: the `marts` views
-read it). Every other snapshot is expired by id (`versions => [...]`).
+read it). A publish re-pins only the marts its run rebuilt, so a mart whose sources were quiet
+reads the snapshot of an older publish: every snapshot a `marts` view reads is kept too
+(`--as-of` reads the audit tables at the publish's own snapshot, not the views). Every other
+snapshot is expired by id (`versions => [...]`).
 
 Files are deleted only once they have been unneeded for `FILE_GRACE`: a reader that listed
 a file just before the merge or the expiry may still be scanning it, and a writer's
@@ -121,6 +124,7 @@ def maintain(
     if publishes:
         pinned.add(int(publishes[-1][1]))  # the current marts views read it
     newest = max(snapshots)
+    pinned |= _read_by_marts_views(con, newest)
     expire = sorted(s for s, at in snapshots.items() if at < keep_after and s not in pinned and s != newest)
 
     # One commit: the expiry and the merge land together or not at all. DuckLake deletes
@@ -171,6 +175,20 @@ def _aware(moment: datetime) -> datetime:
 def _snapshots(con: duckdb.DuckDBPyConnection) -> dict[int, datetime]:
     rows = con.execute(f"SELECT snapshot_id, snapshot_time FROM ducklake_snapshots('{LAKE}')").fetchall()
     return {int(snapshot): _aware(at) for snapshot, at in rows}
+
+
+def _read_by_marts_views(con: duckdb.DuckDBPyConnection, snapshot: int) -> set[int]:
+    """The snapshots the `marts` views pin (`AT (VERSION => n)`), as they stand at `snapshot`."""
+    rows = con.execute(
+        f"""
+        SELECT DISTINCT unnest(regexp_extract_all(v.sql, 'AT \\(VERSION => (\\d+)\\)', 1))::BIGINT
+        FROM {METADATA}.ducklake_view v
+        JOIN {METADATA}.ducklake_schema s ON s.schema_id = v.schema_id AND s.schema_name = 'marts'
+        WHERE v.begin_snapshot <= ? AND (v.end_snapshot IS NULL OR v.end_snapshot > ?)
+        """,
+        [snapshot, snapshot],
+    ).fetchall()
+    return {int(pinned) for (pinned,) in rows}
 
 
 def _catalog_files(con: duckdb.DuckDBPyConnection) -> Files:

@@ -183,6 +183,19 @@ def test_the_latest_publish_stays_readable_however_old(lake: Any, settings: Sett
     assert again.readable_publishes == (latest,)
 
 
+def test_a_mart_the_latest_publish_did_not_rebuild_stays_readable(lake: Any, settings: Settings) -> None:
+    lake.con.execute("CREATE TABLE lake.audit.quiet AS SELECT 'film-001' AS film_id, 42 AS views")
+    first = publish.publish(lake.con, ["quiet"], "run-1").publish_id
+    latest = _publish(lake, 2.0, "run-2")  # only league was rebuilt: quiet still reads the first's snapshot
+    _small_commits(lake, 3)
+
+    report = maintain(lake.con, settings, now=_later(hours=24 * 365))
+
+    assert report.snapshots_expired > 0
+    assert report.readable_publishes == (first, latest)  # the first's snapshot is read by marts.quiet
+    assert lake.con.execute("FROM lake.marts.quiet").fetchall() == [("film-001", 42)]
+
+
 def test_a_lake_with_no_publish_keeps_its_current_state(lake: Any, settings: Settings) -> None:
     _small_commits(lake, 3)
 
