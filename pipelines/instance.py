@@ -79,7 +79,8 @@ def _create(settings: Settings, home: Path) -> None:
 
 # A run executed in a `backlot run` process names that process, so a later run can tell when
 # it died without finishing (SIGKILL, OOM, power loss) and mark it failed. Runs launched by
-# `serve`'s daemon are watched by Dagster's run monitoring instead (dagster.yaml).
+# `serve`'s daemon are watched by Dagster's run monitoring (dagster.yaml) while it runs, and
+# failed by the next `backlot run` or `serve` once no process of it is left.
 OWNER_TAG = "backlot/process"
 
 
@@ -115,6 +116,12 @@ def fail_orphaned_runs(dagster: dg.DagsterInstance, *, unowned: str | None = Non
             dagster.event_log_storage.free_concurrency_slots_for_run(run_id)
             failed.append(run_id)
     return failed
+
+
+def serve_gone(dagster_home: Path) -> str | None:
+    """Why the in-flight runs `serve` launched on this instance are orphans, or None while any of
+    its processes (the daemon, a run worker) is left to finish or fail them."""
+    return None if serve_processes(dagster_home) else "the `backlot serve` that ran it was stopped or killed"
 
 
 def serve_processes(dagster_home: Path) -> list[int]:

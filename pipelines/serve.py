@@ -131,8 +131,7 @@ def _fail_runs_of_a_killed_serve(dagster_home: Path) -> None:
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as dagster:
-        unowned = None if instance.serve_processes(dagster_home) else "the `backlot serve` that ran it was killed"
-        for run_id in instance.fail_orphaned_runs(dagster, unowned=unowned):
+        for run_id in instance.fail_orphaned_runs(dagster, unowned=instance.serve_gone(dagster_home)):
             print(f"backlot serve: run {run_id} was left in flight by a killed serve: marked failed", flush=True)
 
 

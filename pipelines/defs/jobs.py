@@ -6,7 +6,9 @@ import dagster as dg
 
 PIPELINE_JOB = "backlot_pipeline"
 # Every Backlot run writes the lake; the instance (dagster.yaml) lets one such run go at a time.
-LAKE_WRITER_TAGS = {"backlot/lake": "write"}
+# A run retried after its worker died (dagster.yaml, run_retries) is a whole pass again: it
+# loads what waits then, not only the steps the dead one had not finished.
+LAKE_WRITER_TAGS = {"backlot/lake": "write", "dagster/retry_strategy": "ALL_STEPS"}
 
 backlot_pipeline = dg.define_asset_job(
     PIPELINE_JOB,

@@ -38,6 +38,9 @@ MAX_NAME_BYTES = 255  # a file name's limit on Linux file systems
 QUEUE = ".queue"
 ARCHIVE = ".archive"
 LOCK = ".lock"  # held by the batch that claims and loads the source's files
+# A delivery's temp file untouched this long was left by a process killed mid-delivery (see
+# temp_file): never loaded, and removed by the next claim. A live upload writes to it all along.
+ABANDONED_AFTER = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -181,11 +184,21 @@ def claim(source_dir: Path) -> Iterator[Claim]:
     with (source_dir / LOCK).open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
+            _remove_abandoned_temp_files(source_dir)
             queued = _queue_waiting(source_dir)
             yield Claim(source_dir, [scan(path) for path in queued])
         finally:
             _remove_empty_queues(source_dir)
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _remove_abandoned_temp_files(source_dir: Path) -> None:
+    """Delete the temp files of deliveries killed before they placed their file (see ABANDONED_AFTER)."""
+    cutoff = time.time() - ABANDONED_AFTER
+    for path in source_dir.glob(".*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def _queue_waiting(source_dir: Path) -> list[Path]:

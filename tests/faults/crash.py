@@ -1,20 +1,23 @@
-"""Kill `backlot run` at random moments, restart it, and check that nothing was lost or half-published.
+"""Kill Backlot at random moments, restart it, and check that nothing was lost or half-published.
 
-A `Crasher` owns one BACKLOT_HOME. Files are delivered in rounds; after each round the
-pipeline is started as a separate process (`python -m pipelines.cli run`, what cron runs) and
-SIGKILLed after a random delay, several times over, then run once more to the end. The
-delays are drawn from a seeded generator over the length of an uninterrupted pass, so kills
-land in every phase: imports, loading, the dbt build, the checks, the publish. A reader
+A `Crasher` owns one BACKLOT_HOME. Files are delivered in rounds. After each round, `backlot
+serve` is started and SIGKILLed (its sensor-launched run with it), then the pipeline is started
+as a separate process (`python -m pipelines.cli run`, what cron runs) and SIGKILLed, several
+times over, then run once more to the end; then `backlot maintain` is killed the same way and
+run to the end. The delays are drawn from a seeded generator over the length of an
+uninterrupted pass (or maintenance), so kills land in every phase: imports, loading, the dbt
+build, the checks, the publish, merging files, expiring snapshots, deleting files. A reader
 thread reads the published marts throughout, as an analyst would.
 
-`compare` then holds the home to the promises: every landed file loaded exactly once, raw
-plus quarantine equal to what an uninterrupted run made of the same files, the same
-published marts, no run left "started" in the Dagster instance, and no reader that saw a
-publish half-made (marts whose row counts differ from the publish record they read with).
+`outcome` and `differences` then hold the home to the promises: every landed file loaded
+exactly once, raw plus quarantine equal to what an uninterrupted run made of the same files,
+the same published marts, no run left "started" in the Dagster instance, and no reader that
+saw a publish half-made (marts whose row counts differ from the publish record they read with).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -26,14 +29,16 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from pipelines import lakehouse
+from pipelines import instance, lakehouse
 from pipelines.lib.landing import deliver
 from pipelines.settings import REPO_ROOT, lake_settings
 from pipelines.sources import SOURCES
 from tests.integration.conftest import DAILY_CSV, FILMS_CSV
+from tests.net import free_port
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 MARTS = (
@@ -96,16 +101,23 @@ NOT_A_LAKE_YET = ("creating a new DuckLake is explicitly disabled", 'schema "met
 class Findings:
     kills: int = 0
     passes: int = 0
+    maintenances: int = 0
     phases: Counter[str] = field(default_factory=Counter)  # where the kills landed
     reads: int = 0
     partial_reads: list[str] = field(default_factory=list)
     reader_errors: list[str] = field(default_factory=list)
 
 
+INGEST_TOKEN = "faults-token-not-a-secret"
+
+
 def env(home: Path) -> dict[str, str]:
     return {
         **os.environ,
         "BACKLOT_HOME": str(home),
+        # Maintenance expires every snapshot but the publishes, so killing it interrupts real work.
+        "BACKLOT_SNAPSHOT_RETENTION_DAYS": "0",
+        "BACKLOT_INGEST_TOKEN": INGEST_TOKEN,
         "DAGSTER_DISABLE_TELEMETRY": "true",
         "GX_ANALYTICS_ENABLED": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -122,30 +134,34 @@ class Crasher:
             data = content.read_bytes() if isinstance(content, Path) else content.encode()
             deliver(self.settings.landing(source), name, data)
 
-    def start(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "run"],
-            env=env(self.home),
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+    def start(self, *command: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+        """`backlot <command>` (a pass by default) on this home, as its own process; its output
+        in a pipe, or in `log` for a long-lived service (a full pipe would stop it)."""
+        with log.open("ab") if log else contextlib.nullcontext(subprocess.PIPE) as output:
+            return subprocess.Popen(
+                [sys.executable, "-m", "pipelines.cli", *(command or ("run",))],
+                env=env(self.home),
+                cwd=REPO_ROOT,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
 
-    def run(self, timeout: float = 600) -> float:
-        """One pass to the end; its duration. It must leave the published marts current."""
+    def run(self, *command: str, timeout: float = 600) -> float:
+        """`backlot <command>` (a pass by default) to the end; its duration. It must succeed."""
         started = time.perf_counter()
-        process = self.start()
+        process = self.start(*command)
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:  # a pass that never ends (waiting for a lock a killed one held)
             process.kill()
             output, _ = process.communicate()
-            raise AssertionError(f"a pass did not end in {timeout:.0f} s:\n{output.decode()}") from None
+            raise AssertionError(f"backlot {command} did not end in {timeout:.0f} s:\n{output.decode()}") from None
         assert process.returncode == 0, output.decode()
         return time.perf_counter() - started
 
-    def kill_during_a_pass(self, delay: float) -> None:
-        process = self.start()
+    def kill_during(self, delay: float, *command: str) -> None:
+        """Start `backlot <command>` and SIGKILL it after `delay` seconds."""
+        process = self.start(*command)
         try:
             process.wait(timeout=delay)  # it finished first: that is a pass, not a kill
         except subprocess.TimeoutExpired:
@@ -155,12 +171,40 @@ class Crasher:
             assert process.stdout is not None
             process.stdout.close()
 
+    def kill_serve_after(self, delay: float) -> None:
+        """Start `backlot serve`, SIGKILL it after `delay` seconds, and wait until what it started is gone."""
+        ports = [str(free_port()) for _ in range(3)]
+        serve = self.start("serve", "--dagster-port", ports[0], "--api-port", ports[1], "--dashboard-port", ports[2])
+        try:
+            serve.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.kill(serve.pid, signal.SIGKILL)
+            serve.wait()
+        finally:
+            assert serve.stdout is not None
+            serve.stdout.close()  # its services share the pipe
+        # Its services stop with it (they get SIGTERM from the kernel), and stop what they started.
+        deadline = time.monotonic() + 120
+        while instance.serve_processes(self.home / "dagster") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert instance.serve_processes(self.home / "dagster") == [], "a killed serve left processes behind"
+
     def connect(self) -> duckdb.DuckDBPyConnection:
         return lakehouse.connect(self.settings, read_only=True)
 
 
-def crash_loop(crasher: Crasher, *, seed: int, kills_per_round: int, pass_seconds: float) -> Findings:
-    """Each round: deliver, kill `kills_per_round` passes at random moments, then one pass to the end."""
+@dataclass(frozen=True)
+class Durations:
+    """How long an uninterrupted pass, maintenance and serve's first publish take: the range of the kill delays."""
+
+    passes: float
+    maintenance: float
+    serve: float = 90.0  # start-up, a sensor tick (15 s) and a pass
+
+
+def crash_loop(crasher: Crasher, *, seed: int, kills_per_round: int, durations: Durations) -> Findings:
+    """Each round: deliver; kill serve, passes and maintenance at random moments; then a pass and a
+    maintenance to the end."""
     rng = random.Random(seed)
     findings = Findings()
     stop = threading.Event()
@@ -169,13 +213,23 @@ def crash_loop(crasher: Crasher, *, seed: int, kills_per_round: int, pass_second
     try:
         for round_ in ROUNDS:
             crasher.deliver(round_)
+            for _ in range(max(1, kills_per_round // 4)):
+                crasher.kill_serve_after(rng.uniform(5, durations.serve))
+                findings.kills += 1
+                findings.phases["serve"] += 1
             for _ in range(kills_per_round):
                 runs_before = _run_ids(crasher.home)
-                crasher.kill_during_a_pass(rng.uniform(0.2, pass_seconds))
+                crasher.kill_during(rng.uniform(0.2, durations.passes))
                 findings.kills += 1
                 findings.phases[_phase(crasher.home, runs_before)] += 1
             crasher.run()
             findings.passes += 1
+            for _ in range(kills_per_round):
+                crasher.kill_during(rng.uniform(0.2, durations.maintenance), "maintain")
+                findings.kills += 1
+                findings.phases["maintain"] += 1
+            crasher.run("maintain")
+            findings.maintenances += 1
     finally:
         stop.set()
         reader.join()
@@ -239,7 +293,7 @@ def _phase(home: Path, runs_before: set[str]) -> str:
         return steps[-1].step_key or "run started" if steps else "run started"
 
 
-def outcome(crasher: Crasher) -> dict[str, object]:
+def outcome(crasher: Crasher) -> dict[str, Any]:
     """What a home holds once a pass has run to the end: loads, rows per file, marts, run states."""
     import dagster as dg
 
@@ -279,3 +333,24 @@ def outcome(crasher: Crasher) -> dict[str, object]:
 def _rounded(row: tuple[object, ...]) -> tuple[object, ...]:
     """Floats to 9 significant digits: sums over the same rows may be added in another order."""
     return tuple(float(f"{value:.9g}") if isinstance(value, float) else value for value in row)
+
+
+def differences(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    """What the crashed home holds that the uninterrupted one does not, and the reverse, readably."""
+    found = []
+    for mart, rows in expected["marts"].items():
+        missing = [row for row in rows if row not in got["marts"][mart]]
+        extra = [row for row in got["marts"][mart] if row not in rows]
+        if missing or extra:
+            found.append(f"marts.{mart}: {len(missing)} rows missing {missing[:3]}, {len(extra)} extra {extra[:3]}")
+    for key, as_set in (("loads", _loads), ("rows", lambda rows: set(rows.items()))):
+        want, have = as_set(expected[key]), as_set(got[key])
+        if want != have:
+            found.append(f"{key}: missing {sorted(want - have)}, extra {sorted(have - want)}")
+    if got["left_started"]:
+        found.append(f"runs left started: {got['left_started']}")
+    return found
+
+
+def _loads(loads: list[tuple[str, str, list[str] | None]]) -> set[tuple[str, str, tuple[str, ...]]]:
+    return {(source, sha, tuple(statuses or ())) for source, sha, statuses in loads}

@@ -1,4 +1,5 @@
-"""Two `backlot run`s at once, deliveries during every phase of them, readers throughout.
+"""Two `backlot run`s at once, deliveries (`backlot ingest` and the ingest API) during every
+phase of them, readers throughout.
 
 The lake's SQLite catalog takes one writer at a time: every step that writes it is in the
 Dagster pool `lake_writers` (limit 1), so two runs interleave step by step instead of
@@ -8,19 +9,33 @@ are either in that batch or left for the next, never lost and never loaded twice
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 from pipelines.settings import REPO_ROOT
-from tests.faults.crash import ROUNDS, Crasher, Findings, env, outcome, read_throughout
+from tests.faults.crash import INGEST_TOKEN, ROUNDS, Crasher, Findings, env, outcome, read_throughout
+from tests.net import free_port, wait_for
 
 HEADER = "date,title,gross_usd,theaters,is_estimate,reported_at\n"
 
 
 def _late_report(number: int) -> str:
     return HEADER + f'2026-08-{number:02d},Level Zero,"${number * 1000:,}",100,false,2026-08-{number:02d}T12:00:00Z\n'
+
+
+def _post(port: int, name: str, body: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/landing/box_office_daily",
+        data=body.encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {INGEST_TOKEN}", "X-Backlot-Filename": name, "Content-Type": "text/csv"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return int(response.status)
 
 
 def test_two_runs_at_once_with_deliveries_during_them(tmp_path: Path) -> None:
@@ -30,24 +45,31 @@ def test_two_runs_at_once_with_deliveries_during_them(tmp_path: Path) -> None:
     stop = threading.Event()
     reader = threading.Thread(target=read_throughout, args=(crasher, stop, findings), daemon=True)
     reader.start()
+    port = free_port()
+    api = crasher.start("api", "--port", str(port))
+    wait_for(f"http://127.0.0.1:{port}/healthz", 60)
     runs = [crasher.start(), crasher.start()]
     delivered = []
     try:
-        # `backlot ingest`, one file after another, for as long as either run is going.
+        # One file after another, by `backlot ingest` and by the API in turn, while either run goes.
         while any(run.poll() is None for run in runs) and len(delivered) < 12:
             number = len(delivered) + 1
-            source = tmp_path / f"late-{number:02d}.csv"
-            source.write_text(_late_report(number))
-            ingest = subprocess.run(
-                [sys.executable, "-m", "pipelines.cli", "ingest", "box_office_daily", str(source)],
-                env=env(crasher.home),
-                cwd=REPO_ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            assert ingest.returncode == 0, ingest.stderr
-            delivered.append(source.name)
+            name = f"late-{number:02d}.csv"
+            if number % 2:
+                assert _post(port, name, _late_report(number)) == 202
+            else:
+                source = tmp_path / name
+                source.write_text(_late_report(number))
+                ingest = subprocess.run(
+                    [sys.executable, "-m", "pipelines.cli", "ingest", "box_office_daily", str(source)],
+                    env=env(crasher.home),
+                    cwd=REPO_ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                assert ingest.returncode == 0, ingest.stderr
+            delivered.append(name)
         outputs = []
         for run in runs:
             output, _ = run.communicate(timeout=900)
@@ -57,6 +79,8 @@ def test_two_runs_at_once_with_deliveries_during_them(tmp_path: Path) -> None:
     finally:
         stop.set()
         reader.join()
+        api.send_signal(signal.SIGTERM)
+        api.communicate(timeout=60)
     assert not [line for text in outputs for line in text.splitlines() if "locked" in line.lower()]
     assert findings.partial_reads == []
     assert findings.reader_errors == []

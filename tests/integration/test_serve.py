@@ -182,6 +182,18 @@ def test_a_killed_serve_takes_its_services_along_and_the_next_one_fails_its_runs
             run = instance.get_run_by_id(in_flight[0].dagster_run.run_id)
             assert run is not None
             assert run.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)
+        # The delivery the killed run was loading is published with nobody sending it again: the
+        # daemon retries a run whose worker died (the sensor had asked for those files once).
+        deadline = time.monotonic() + PUBLISHED_WITHIN
+        while _publishes() == 0 and time.monotonic() < deadline:
+            time.sleep(2)
+        assert _publishes() >= 1, "the killed run's files were never published"
+        con = lakehouse.connect(load_settings(), read_only=True)
+        try:
+            loads = con.execute("SELECT status, count(*) FROM meta.loads WHERE source = 'films' GROUP BY ALL")
+            assert dict(loads.fetchall()).get("loaded") == 1
+        finally:
+            con.close()
     finally:
         again.send_signal(signal.SIGTERM)
         output, _ = again.communicate(timeout=120)

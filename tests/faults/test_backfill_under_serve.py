@@ -1,0 +1,120 @@
+"""A backfill under `serve` while producers keep delivering: sensor-launched runs overlap it.
+
+An operator launches a full rebuild of the pipeline from the Dagster UI (through the GraphQL
+API the UI itself uses) while a season of box-office history lands, and producers go on
+pushing files through the ingest API, so the sensors ask for runs while the backfill runs.
+The instance admits one lake-writing run at a time: the rest queue, none fails with a lock
+error, every file is loaded once, and the marts end where an uninterrupted `backlot run` of
+the same files does.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+from dagster_graphql import DagsterGraphQLClient
+
+from pipelines.defs.jobs import IN_PROCESS, PIPELINE_JOB
+from pipelines.defs.landing_sensors import BUSY
+from pipelines.lib import landing
+from pipelines.sources import SOURCES
+from tests.faults.crash import INGEST_TOKEN, ROUNDS, Crasher, differences, outcome
+from tests.net import free_port, wait_for
+
+SETTLED_WITHIN = 600
+
+
+def _history() -> str:
+    """A season of daily grosses for one film, delivered late: a backfill of its history."""
+    lines = ["date,title,gross_usd,theaters,is_estimate,reported_at"]
+    day = date(2026, 7, 15)
+    for n in range(120):
+        lines.append(f"{day + timedelta(days=n)},Level Zero,{900_000 - n * 7_000},1500,false,2026-12-01T00:00:00Z")
+    return "\n".join(lines) + "\n"
+
+
+BACKFILL = [("box_office_daily", "history-2026.csv", _history())]
+
+
+def _post(port: int, source: str, name: str, body: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/landing/{source}",
+        data=body.encode(),
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {INGEST_TOKEN}",
+            "X-Backlot-Filename": name,
+            "Content-Type": "application/octet-stream",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return int(response.status)
+
+
+def _settled(crasher: Crasher, instance: dg.DagsterInstance) -> bool:
+    """Nothing waits in landing and no run is queued or going."""
+    waiting = any(landing.waiting_paths(crasher.settings.landing(source)) for source in SOURCES)
+    return not waiting and not instance.get_run_records(filters=dg.RunsFilter(statuses=list(BUSY)), limit=1)
+
+
+def test_sensor_runs_overlapping_a_backfill_load_everything_once(tmp_path: Path) -> None:
+    reference = Crasher(tmp_path / "reference")
+    reference.deliver(ROUNDS[0])
+    reference.run()
+    reference.deliver(BACKFILL + ROUNDS[1])
+    reference.run()
+    expected = outcome(reference)
+
+    served = Crasher(tmp_path / "served")
+    served.deliver(ROUNDS[0])
+    ui_port, api_port, dashboard_port = free_port(), free_port(), free_port()
+    log = tmp_path / "serve.log"
+    ports = ("--dagster-port", str(ui_port), "--api-port", str(api_port), "--dashboard-port", str(dashboard_port))
+    serve = served.start("serve", *ports, log=log)
+    try:
+        wait_for(f"http://127.0.0.1:{ui_port}/server_info", 120)
+        wait_for(f"http://127.0.0.1:{api_port}/healthz", 60)
+        with dg.DagsterInstance.from_config(str(served.home / "dagster")) as instance:
+            deadline = time.monotonic() + SETTLED_WITHIN
+            while not instance.get_run_records(limit=1) and time.monotonic() < deadline:
+                time.sleep(1)  # the sensors' first run, for ROUNDS[0]
+
+            # The backfill: history lands and the operator asks for a full rebuild from the UI.
+            served.deliver(BACKFILL)
+            backfill = DagsterGraphQLClient("127.0.0.1", port_number=ui_port).submit_job_execution(
+                PIPELINE_JOB,
+                run_config={**IN_PROCESS, "ops": {"dbt_models": {"config": {"full_refresh": True}}}},
+                tags={"backlot/backfill": "box office history"},
+            )
+            # Producers keep delivering while it is queued and while it runs.
+            for source, name, content in ROUNDS[1]:
+                body = content.read_text() if isinstance(content, Path) else content
+                assert _post(api_port, source, name, body) in (200, 202)
+                time.sleep(5)
+
+            deadline = time.monotonic() + SETTLED_WITHIN
+            while not _settled(served, instance) and time.monotonic() < deadline:
+                time.sleep(2)
+            assert _settled(served, instance), "files still waiting or runs still going"
+            runs = instance.get_run_records(filters=dg.RunsFilter(job_name=PIPELINE_JOB))
+            statuses = {record.dagster_run.run_id: record.dagster_run.status for record in runs}
+            errors = [
+                event.message
+                for run_id in statuses
+                for event in instance.all_logs(run_id)
+                if "locked" in (event.message or "").lower()
+            ]
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=180)
+
+    assert statuses[backfill] == dg.DagsterRunStatus.SUCCESS
+    assert len(statuses) >= 2  # the sensors' first run and the backfill (what came during it may join either)
+    assert set(statuses.values()) == {dg.DagsterRunStatus.SUCCESS}, log.read_text()[-3000:]
+    assert errors == []
+    assert differences(expected, outcome(served)) == []
