@@ -213,7 +213,7 @@ def crash_loop(crasher: Crasher, *, seed: int, kills_per_round: int, durations: 
     try:
         for round_ in ROUNDS:
             crasher.deliver(round_)
-            for _ in range(max(1, kills_per_round // 4)):
+            for _ in range(max(1, kills_per_round // 6)):  # a serve kill costs a start-up and a sensor tick
                 crasher.kill_serve_after(rng.uniform(5, durations.serve))
                 findings.kills += 1
                 findings.phases["serve"] += 1

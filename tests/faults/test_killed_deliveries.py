@@ -7,12 +7,20 @@ import http.client
 import os
 import signal
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.lib import landing
 from tests.faults.crash import INGEST_TOKEN, Crasher
-from tests.integration.conftest import DAILY_CSV
 from tests.net import free_port, wait_for
+
+
+def _season(days: int) -> bytes:
+    """Daily grosses for `days` days: large enough that half of it is on disk when the API dies."""
+    start = date(2026, 7, 15)
+    reported = "2026-12-01T00:00:00Z"
+    rows = [f"{start + timedelta(days=n)},Level Zero,{900_000 - n},1500,false,{reported}" for n in range(days)]
+    return ("date,title,gross_usd,theaters,is_estimate,reported_at\n" + "\n".join(rows) + "\n").encode()
 
 
 def _start_upload(port: int, body: bytes, sent: int) -> http.client.HTTPConnection:
@@ -39,14 +47,14 @@ def _upload(port: int, body: bytes) -> int:
 def test_an_api_killed_mid_upload_leaves_nothing_loadable(tmp_path: Path) -> None:
     crasher = Crasher(tmp_path / "home")
     source_dir = crasher.settings.landing("box_office_daily")
-    body = DAILY_CSV.encode()
+    body = _season(2000)
     port = free_port()
     api = crasher.start("api", "--port", str(port))
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", 60)
         upload = _start_upload(port, body, len(body) // 2)
         deadline = time.monotonic() + 30
-        while not list(source_dir.glob(".*.tmp")) and time.monotonic() < deadline:
+        while not any(temp.stat().st_size for temp in source_dir.glob(".*.tmp")) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert list(source_dir.glob(".*.tmp")), "the API never began writing the upload"
     finally:
@@ -76,7 +84,7 @@ def test_an_api_killed_mid_upload_leaves_nothing_loadable(tmp_path: Path) -> Non
         records = con.execute(
             "SELECT (SELECT count(*) FROM raw.box_office_daily) + (SELECT count(*) FROM quarantine.box_office_daily)"
         ).fetchone()
-        assert records == (DAILY_CSV.count("\n") - 1,)  # every record of the whole file, once
+        assert records == (body.count(b"\n") - 1,)  # every record of the whole file, once
     finally:
         con.close()
     assert [status for status, _name in loads] == ["loaded"]
