@@ -86,20 +86,17 @@ class CsvReader(FileReader):
     def read_file(self, file: LandedFile, table: str) -> str | None:
         con = self.con
         path = literal(str(file.path))
-        csv, rejects = f"{table}_csv", f"{table}_rejects"
-        options = (
-            "header = true, all_varchar = true, ignore_errors = true, store_rejects = true, "
-            f"buffer_size = {BUFFER_SIZE}, max_line_size = {MAX_LINE_BYTES}"
-        )
-        try:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {csv} AS SELECT * FROM read_csv({path}, {options}, "
-                f"rejects_table = '{rejects}', rejects_scan = '{table}_scans')"
-            )
-        except duckdb.Error as error:
-            raise FileRejected(f"not readable as CSV: {duckdb_reason(error, file)}") from error
-        header = [row[0] for row in con.execute(f"DESCRIBE {csv}").fetchall()]
+        # Quoting as RFC 4180 has it first: in a file whose every record is ragged no quote
+        # character parses, so DuckDB's sniffer chose none, and `"1,000,000"` was split at its
+        # commas into values that looked merely wrong, not a line that could not be split. A
+        # quote never closed leaves no header that way: such a file is read as sniffed.
+        csv, rejects = self._read(file, path, f"{table}_rfc", "quote = '\"', escape = '\"', ")
+        header = [row[0] for row in con.execute(f"DESCRIBE {csv}").fetchall()] if csv else []
         found = match_header(self.spec, header)
+        if not found:
+            csv, rejects = self._read(file, path, table, "")
+            header = [row[0] for row in con.execute(f"DESCRIBE {csv}").fetchall()]
+            found = match_header(self.spec, header)
         if not found:
             raise FileRejected(f"{self.spec.no_header_reason} (first line: {', '.join(header)[:200]})")
         ignored = ignored_columns(header, set(found.values()))
@@ -160,6 +157,27 @@ class CsvReader(FileReader):
             f"FROM {rejects}"
         )
         return warning
+
+    def _read(self, file: LandedFile, path: str, table: str, quoting: str) -> tuple[str, str]:
+        """Read the file into the temp table `<table>_csv`, the records it could not split into
+        `<table>_rejects`; their names. With `quoting` empty, DuckDB sniffs the quote character.
+        FileRejected when DuckDB cannot read it at all: at once with RFC 4180 quoting (the
+        sniffed read then says why), on the sniffed read."""
+        csv, rejects = f"{table}_csv", f"{table}_rejects"
+        options = (
+            f"header = true, all_varchar = true, ignore_errors = true, store_rejects = true, {quoting}"
+            f"buffer_size = {BUFFER_SIZE}, max_line_size = {MAX_LINE_BYTES}"
+        )
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {csv} AS SELECT * FROM read_csv({path}, {options}, "
+                f"rejects_table = '{rejects}', rejects_scan = '{table}_scans')"
+            )
+        except duckdb.Error as error:
+            if quoting:
+                return "", ""
+            raise FileRejected(f"not readable as CSV: {duckdb_reason(error, file)}") from error
+        return csv, rejects
 
     def _record_lines(self, file: LandedFile, path: str, rejects: str, accepted: int, rejected: int) -> str | None:
         """SQL for the lines holding the accepted records, in order; None when they are simply lines 2, 3, ...
