@@ -29,7 +29,7 @@ demo: $(INSTALLED)  ## seed sample data into ./.backlot, run the whole pipeline,
 test: $(INSTALLED)  ## the full test suite (real DuckDB, DuckLake, dbt, GX, Dagster; temp homes)
 	$(PY) -m pytest
 
-soak: $(INSTALLED)  ## the crash loop at length: 260 SIGKILLs of serve, backlot run and maintain (about 45 min)
+soak: $(INSTALLED)  ## the crash loop at length: 200 SIGKILLs of serve, backlot run and maintain (about 40 min)
 	BACKLOT_FAULT_KILLS=$${BACKLOT_FAULT_KILLS:-60} BACKLOT_FAULT_SEED=$${BACKLOT_FAULT_SEED:-$$(date +%s)} \
 		$(PY) -m pytest tests/faults/test_crash_anywhere.py -s
 

@@ -211,9 +211,11 @@ def crash_loop(crasher: Crasher, *, seed: int, kills_per_round: int, durations: 
     reader = threading.Thread(target=read_throughout, args=(crasher, stop, findings), daemon=True)
     reader.start()
     try:
-        for round_ in ROUNDS:
+        for number, round_ in enumerate(ROUNDS):
             crasher.deliver(round_)
-            for _ in range(max(1, kills_per_round // 6)):  # a serve kill costs a start-up and a sensor tick
+            # A serve kill costs a start-up and a sensor tick, maintenance little to kill: fewer
+            # of each than of passes (at least one serve kill, in the first round).
+            for _ in range(max(kills_per_round // 6, 1 if number == 0 else 0)):
                 crasher.kill_serve_after(rng.uniform(5, durations.serve))
                 findings.kills += 1
                 findings.phases["serve"] += 1
@@ -224,7 +226,7 @@ def crash_loop(crasher: Crasher, *, seed: int, kills_per_round: int, durations: 
                 findings.phases[_phase(crasher.home, runs_before)] += 1
             crasher.run()
             findings.passes += 1
-            for _ in range(kills_per_round):
+            for _ in range(max(1, kills_per_round // 2)):
                 crasher.kill_during(rng.uniform(0.2, durations.maintenance), "maintain")
                 findings.kills += 1
                 findings.phases["maintain"] += 1
