@@ -22,6 +22,7 @@ KILLS_PER_ROUND = int(os.environ.get("BACKLOT_FAULT_KILLS", "2"))
 
 
 def test_killed_processes_end_where_an_uninterrupted_run_does(tmp_path: Path) -> None:
+    print(f"\nBACKLOT_FAULT_SEED={SEED} BACKLOT_FAULT_KILLS={KILLS_PER_ROUND}")  # to replay a failure
     reference = Crasher(tmp_path / "reference")
     passes, maintenances = [], []
     for round_ in ROUNDS:
