@@ -19,6 +19,8 @@ the dbt project, which makes the next pass a full one (tests/unit/test_passes.py
 
 The social marts are rebuilt whole whenever one of their sources has new rows, so they equal
 a full rebuild by construction; the pass-level test in test_pipeline.py covers their wiring.
+
+`make test` tries 3 sequences; BACKLOT_EQUIVALENCE_EXAMPLES=12 tries more (about a minute each).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import csv
 import io
 import itertools
 import json
+import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -269,7 +272,7 @@ def _rounded(row: tuple[object, ...]) -> tuple[object, ...]:
 
 
 @settings(
-    max_examples=3,
+    max_examples=int(os.environ.get("BACKLOT_EQUIVALENCE_EXAMPLES", "3")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
