@@ -26,8 +26,10 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +157,8 @@ class Crasher:
         except subprocess.TimeoutExpired:  # a pass that never ends (waiting for a lock a killed one held)
             process.kill()
             output, _ = process.communicate()
-            raise AssertionError(f"backlot {command} did not end in {timeout:.0f} s:\n{output.decode()}") from None
+            shown = " ".join(command or ("run",))
+            raise AssertionError(f"backlot {shown} did not end in {timeout:.0f} s:\n{output.decode()}") from None
         assert process.returncode == 0, output.decode()
         return time.perf_counter() - started
 
@@ -174,20 +177,26 @@ class Crasher:
     def kill_serve_after(self, delay: float) -> None:
         """Start `backlot serve`, SIGKILL it after `delay` seconds, and wait until what it started is gone."""
         ports = [str(free_port()) for _ in range(3)]
-        serve = self.start("serve", "--dagster-port", ports[0], "--api-port", ports[1], "--dashboard-port", ports[2])
+        log = self.home.parent / f"{self.home.name}-serve.log"
+        serve = self.start(
+            "serve", "--dagster-port", ports[0], "--api-port", ports[1], "--dashboard-port", ports[2], log=log
+        )
         try:
-            serve.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                serve.wait(timeout=delay)
+            assert serve.returncode is None, f"serve ended by itself, before its kill:\n{log.read_text()[-3000:]}"
+        finally:
             os.kill(serve.pid, signal.SIGKILL)
             serve.wait()
-        finally:
-            assert serve.stdout is not None
-            serve.stdout.close()  # its services share the pipe
-        # Its services stop with it (they get SIGTERM from the kernel), and stop what they started.
-        deadline = time.monotonic() + 120
-        while instance.serve_processes(self.home / "dagster") and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert instance.serve_processes(self.home / "dagster") == [], "a killed serve left processes behind"
+            # Its services stop with it (they get SIGTERM from the kernel), and stop what they started.
+            deadline = time.monotonic() + 120
+            while instance.serve_processes(self.home / "dagster") and time.monotonic() < deadline:
+                time.sleep(0.5)
+            left = instance.serve_processes(self.home / "dagster")
+            for pid in left:  # not to leave them to the next test
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        assert left == [], "a killed serve left processes behind"
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return lakehouse.connect(self.settings, read_only=True)
@@ -356,3 +365,28 @@ def differences(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
 
 def _loads(loads: list[tuple[str, str, list[str] | None]]) -> set[tuple[str, str, tuple[str, ...]]]:
     return {(source, sha, tuple(statuses or ())) for source, sha, statuses in loads}
+
+
+def post(port: int, source: str, name: str, body: str | bytes) -> int:
+    """Deliver `body` as `name` to the ingest API on `port`, as a producer does; the status."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/landing/{source}",
+        data=body.encode() if isinstance(body, str) else body,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {INGEST_TOKEN}",
+            "X-Backlot-Filename": name,
+            "Content-Type": "application/octet-stream",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return int(response.status)
+
+
+def season(days: int) -> str:
+    """Daily grosses of one film for `days` days from its release, reported late: a backfill of history."""
+    first = date(2026, 7, 15)
+    rows = [
+        f"{first + timedelta(days=n)},Level Zero,{900_000 - n * 7},1500,false,2026-12-01T00:00:00Z" for n in range(days)
+    ]
+    return "date,title,gross_usd,theaters,is_estimate,reported_at\n" + "\n".join(rows) + "\n"

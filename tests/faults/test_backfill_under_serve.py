@@ -11,9 +11,8 @@ the same files does.
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
-import urllib.request
-from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -23,37 +22,13 @@ from pipelines.defs.jobs import IN_PROCESS, PIPELINE_JOB
 from pipelines.defs.landing_sensors import BUSY
 from pipelines.lib import landing
 from pipelines.sources import SOURCES
-from tests.faults.crash import INGEST_TOKEN, ROUNDS, Crasher, differences, outcome
+from tests.faults.crash import ROUNDS, Crasher, differences, outcome, post, season
 from tests.net import free_port, wait_for
 
 SETTLED_WITHIN = 600
 
 
-def _history() -> str:
-    """A season of daily grosses for one film, delivered late: a backfill of its history."""
-    lines = ["date,title,gross_usd,theaters,is_estimate,reported_at"]
-    day = date(2026, 7, 15)
-    for n in range(120):
-        lines.append(f"{day + timedelta(days=n)},Level Zero,{900_000 - n * 7_000},1500,false,2026-12-01T00:00:00Z")
-    return "\n".join(lines) + "\n"
-
-
-BACKFILL = [("box_office_daily", "history-2026.csv", _history())]
-
-
-def _post(port: int, source: str, name: str, body: str) -> int:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/landing/{source}",
-        data=body.encode(),
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {INGEST_TOKEN}",
-            "X-Backlot-Filename": name,
-            "Content-Type": "application/octet-stream",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return int(response.status)
+BACKFILL = [("box_office_daily", "history-2026.csv", season(120))]
 
 
 def _settled(crasher: Crasher, instance: dg.DagsterInstance) -> bool:
@@ -94,7 +69,7 @@ def test_sensor_runs_overlapping_a_backfill_load_everything_once(tmp_path: Path)
             # Producers keep delivering while it is queued and while it runs.
             for source, name, content in ROUNDS[1]:
                 body = content.read_text() if isinstance(content, Path) else content
-                assert _post(api_port, source, name, body) in (200, 202)
+                assert post(api_port, source, name, body) in (200, 202)
                 time.sleep(5)
 
             deadline = time.monotonic() + SETTLED_WITHIN
@@ -111,7 +86,11 @@ def test_sensor_runs_overlapping_a_backfill_load_everything_once(tmp_path: Path)
             ]
     finally:
         serve.send_signal(signal.SIGTERM)
-        serve.wait(timeout=180)
+        try:
+            serve.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            raise
 
     assert statuses[backfill] == dg.DagsterRunStatus.SUCCESS
     assert len(statuses) >= 2  # the sensors' first run and the backfill (what came during it may join either)

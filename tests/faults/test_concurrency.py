@@ -13,11 +13,10 @@ import signal
 import subprocess
 import sys
 import threading
-import urllib.request
 from pathlib import Path
 
 from pipelines.settings import REPO_ROOT
-from tests.faults.crash import INGEST_TOKEN, ROUNDS, Crasher, Findings, env, outcome, read_throughout
+from tests.faults.crash import ROUNDS, Crasher, Findings, env, outcome, post, read_throughout
 from tests.net import free_port, wait_for
 
 HEADER = "date,title,gross_usd,theaters,is_estimate,reported_at\n"
@@ -25,17 +24,6 @@ HEADER = "date,title,gross_usd,theaters,is_estimate,reported_at\n"
 
 def _late_report(number: int) -> str:
     return HEADER + f'2026-08-{number:02d},Level Zero,"${number * 1000:,}",100,false,2026-08-{number:02d}T12:00:00Z\n'
-
-
-def _post(port: int, name: str, body: str) -> int:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/landing/box_office_daily",
-        data=body.encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {INGEST_TOKEN}", "X-Backlot-Filename": name, "Content-Type": "text/csv"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return int(response.status)
 
 
 def test_two_runs_at_once_with_deliveries_during_them(tmp_path: Path) -> None:
@@ -46,17 +34,18 @@ def test_two_runs_at_once_with_deliveries_during_them(tmp_path: Path) -> None:
     reader = threading.Thread(target=read_throughout, args=(crasher, stop, findings), daemon=True)
     reader.start()
     port = free_port()
-    api = crasher.start("api", "--port", str(port))
-    wait_for(f"http://127.0.0.1:{port}/healthz", 60)
-    runs = [crasher.start(), crasher.start()]
+    api = crasher.start("api", "--port", str(port), log=tmp_path / "api.log")
+    runs = []
     delivered = []
     try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", 60)
+        runs = [crasher.start(), crasher.start()]
         # One file after another, by `backlot ingest` and by the API in turn, while either run goes.
         while any(run.poll() is None for run in runs) and len(delivered) < 12:
             number = len(delivered) + 1
             name = f"late-{number:02d}.csv"
             if number % 2:
-                assert _post(port, name, _late_report(number)) == 202
+                assert post(port, "box_office_daily", name, _late_report(number)) == 202
             else:
                 source = tmp_path / name
                 source.write_text(_late_report(number))
@@ -80,7 +69,10 @@ def test_two_runs_at_once_with_deliveries_during_them(tmp_path: Path) -> None:
         stop.set()
         reader.join()
         api.send_signal(signal.SIGTERM)
-        api.communicate(timeout=60)
+        api.wait(timeout=60)
+        for run in runs:
+            if run.poll() is None:  # a failure above: not left to the next test
+                run.kill()
     assert not [line for text in outputs for line in text.splitlines() if "locked" in line.lower()]
     assert findings.partial_reads == []
     assert findings.reader_errors == []

@@ -7,20 +7,11 @@ import http.client
 import os
 import signal
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.lib import landing
-from tests.faults.crash import INGEST_TOKEN, Crasher
+from tests.faults.crash import INGEST_TOKEN, Crasher, post, season
 from tests.net import free_port, wait_for
-
-
-def _season(days: int) -> bytes:
-    """Daily grosses for `days` days: large enough that half of it is on disk when the API dies."""
-    start = date(2026, 7, 15)
-    reported = "2026-12-01T00:00:00Z"
-    rows = [f"{start + timedelta(days=n)},Level Zero,{900_000 - n},1500,false,{reported}" for n in range(days)]
-    return ("date,title,gross_usd,theaters,is_estimate,reported_at\n" + "\n".join(rows) + "\n").encode()
 
 
 def _start_upload(port: int, body: bytes, sent: int) -> http.client.HTTPConnection:
@@ -36,18 +27,10 @@ def _start_upload(port: int, body: bytes, sent: int) -> http.client.HTTPConnecti
     return connection
 
 
-def _upload(port: int, body: bytes) -> int:
-    connection = _start_upload(port, body, len(body))
-    try:
-        return connection.getresponse().status
-    finally:
-        connection.close()
-
-
 def test_an_api_killed_mid_upload_leaves_nothing_loadable(tmp_path: Path) -> None:
     crasher = Crasher(tmp_path / "home")
     source_dir = crasher.settings.landing("box_office_daily")
-    body = _season(2000)
+    body = season(2000).encode()
     port = free_port()
     api = crasher.start("api", "--port", str(port))
     try:
@@ -72,7 +55,7 @@ def test_an_api_killed_mid_upload_leaves_nothing_loadable(tmp_path: Path) -> Non
     api = crasher.start("api", "--port", str(port))
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", 60)
-        assert _upload(port, body) == 202  # the producer sends it again, whole
+        assert post(port, "box_office_daily", "daily.csv", body) == 202  # the producer sends it again, whole
     finally:
         api.send_signal(signal.SIGTERM)
         api.communicate(timeout=60)

@@ -39,11 +39,13 @@ def test_a_writer_commits_while_another_process_reads_the_catalog(settings: Sett
     assert con.execute("SELECT count(*) FROM raw.ticks").fetchone() == (1,)
 
 
-# A writer that waits for the others, then attaches: what each process of a pass does first.
+# A writer that says it is ready, waits for the word, then attaches: what each process of a pass does first.
 WRITER = """
 import os, sys, time
+from pathlib import Path
 from pipelines import lakehouse
 from pipelines.settings import load_settings
+Path(sys.argv[2]).touch()
 while not os.path.exists(sys.argv[1]):
     time.sleep(0.001)
 lakehouse.connect(load_settings()).execute("SELECT count(*) FROM meta.loads").fetchone()
@@ -52,10 +54,14 @@ lakehouse.connect(load_settings()).execute("SELECT count(*) FROM meta.loads").fe
 
 def test_writers_starting_together_on_a_new_home_all_attach(settings: Settings, tmp_path: Path) -> None:
     go = tmp_path / "go"
+    ready = [tmp_path / f"ready-{n}" for n in range(6)]
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(go)], stderr=subprocess.PIPE, text=True) for _ in range(6)
+        subprocess.Popen([sys.executable, "-c", WRITER, str(go), str(flag)], stderr=subprocess.PIPE, text=True)
+        for flag in ready
     ]
-    time.sleep(3)  # every writer has imported DuckDB and is waiting
+    deadline = time.monotonic() + 120
+    while not all(flag.exists() for flag in ready) and time.monotonic() < deadline:
+        time.sleep(0.05)  # every writer has imported DuckDB and waits
     go.touch()
     errors = [writer.communicate(timeout=120)[1] for writer in writers]
     # Two at once both created the catalog's tables, and one failed with "database is locked".
