@@ -102,6 +102,7 @@ NOT_A_LAKE_YET = ("creating a new DuckLake is explicitly disabled", 'schema "met
 @dataclass
 class Findings:
     kills: int = 0
+    finished_first: int = 0  # passes and maintenances that ended before the moment drawn for their kill
     passes: int = 0
     maintenances: int = 0
     phases: Counter[str] = field(default_factory=Counter)  # where the kills landed
@@ -162,14 +163,16 @@ class Crasher:
         assert process.returncode == 0, output.decode()
         return time.perf_counter() - started
 
-    def kill_during(self, delay: float, *command: str) -> None:
-        """Start `backlot <command>` and SIGKILL it after `delay` seconds."""
+    def kill_during(self, delay: float, *command: str) -> bool:
+        """Start `backlot <command>` and SIGKILL it after `delay` seconds; whether it was still going."""
         process = self.start(*command)
         try:
-            process.wait(timeout=delay)  # it finished first: that is a pass, not a kill
+            process.wait(timeout=delay)
+            return False  # it finished first: a pass (or maintenance), not a kill
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
+            return True
         finally:
             assert process.stdout is not None
             process.stdout.close()
@@ -230,15 +233,19 @@ def crash_loop(crasher: Crasher, *, seed: int, kills_per_round: int, durations: 
                 findings.phases["serve"] += 1
             for _ in range(kills_per_round):
                 runs_before = _run_ids(crasher.home)
-                crasher.kill_during(rng.uniform(0.2, durations.passes))
-                findings.kills += 1
-                findings.phases[_phase(crasher.home, runs_before)] += 1
+                if crasher.kill_during(rng.uniform(0.2, durations.passes)):
+                    findings.kills += 1
+                    findings.phases[_phase(crasher.home, runs_before)] += 1
+                else:
+                    findings.finished_first += 1
             crasher.run()
             findings.passes += 1
             for _ in range(max(1, kills_per_round // 2)):
-                crasher.kill_during(rng.uniform(0.2, durations.maintenance), "maintain")
-                findings.kills += 1
-                findings.phases["maintain"] += 1
+                if crasher.kill_during(rng.uniform(0.2, durations.maintenance), "maintain"):
+                    findings.kills += 1
+                    findings.phases["maintain"] += 1
+                else:
+                    findings.finished_first += 1
             crasher.run("maintain")
             findings.maintenances += 1
     finally:

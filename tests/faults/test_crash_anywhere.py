@@ -36,7 +36,8 @@ def test_killed_processes_end_where_an_uninterrupted_run_does(tmp_path: Path) ->
     durations = Durations(passes=max(passes), maintenance=max(maintenances))
     findings = crash_loop(crashed, seed=SEED, kills_per_round=KILLS_PER_ROUND, durations=durations)
     print(
-        f"\nseed {SEED}: {findings.kills} kills ({dict(findings.phases)}), {findings.passes} passes and "
+        f"\nseed {SEED}: {findings.kills} kills ({dict(findings.phases)}), {findings.finished_first} ended "
+        f"before their kill, {findings.passes} passes and "
         f"{findings.maintenances} maintenances to the end, {findings.reads} consistent reads, "
         f"{len(findings.partial_reads)} partial, {len(findings.reader_errors)} reader errors"
     )
