@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -127,6 +127,22 @@ def env(home: Path) -> dict[str, str]:
     }
 
 
+class Ports(NamedTuple):
+    ui: int
+    api: int
+    dashboard: int
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    """SIGTERM, as an operator stops a service; SIGKILL (and fail) if it has not ended within `timeout`."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
 class Crasher:
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -177,13 +193,17 @@ class Crasher:
             assert process.stdout is not None
             process.stdout.close()
 
+    def serve(self, log: Path) -> tuple[subprocess.Popen[bytes], Ports]:
+        """`backlot serve` on this home and free ports, its output in `log`: the process and its ports."""
+        ports = Ports(free_port(), free_port(), free_port())
+        options = ("--dagster-port", str(ports.ui), "--api-port", str(ports.api))
+        process = self.start("serve", *options, "--dashboard-port", str(ports.dashboard), log=log)
+        return process, ports
+
     def kill_serve_after(self, delay: float) -> None:
         """Start `backlot serve`, SIGKILL it after `delay` seconds, and wait until what it started is gone."""
-        ports = [str(free_port()) for _ in range(3)]
         log = self.home.parent / f"{self.home.name}-serve.log"
-        serve = self.start(
-            "serve", "--dagster-port", ports[0], "--api-port", ports[1], "--dashboard-port", ports[2], log=log
-        )
+        serve, _ = self.serve(log)
         try:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 serve.wait(timeout=delay)

@@ -10,8 +10,6 @@ the same files does.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -22,8 +20,8 @@ from pipelines.defs.jobs import IN_PROCESS, PIPELINE_JOB
 from pipelines.defs.landing_sensors import BUSY
 from pipelines.lib import landing
 from pipelines.sources import SOURCES
-from tests.faults.crash import ROUNDS, Crasher, differences, outcome, post, season
-from tests.net import free_port, wait_for
+from tests.faults.crash import ROUNDS, Crasher, differences, outcome, post, season, stop
+from tests.net import wait_for
 
 SETTLED_WITHIN = 600
 
@@ -47,13 +45,11 @@ def test_sensor_runs_overlapping_a_backfill_load_everything_once(tmp_path: Path)
 
     served = Crasher(tmp_path / "served")
     served.deliver(ROUNDS[0])
-    ui_port, api_port, dashboard_port = free_port(), free_port(), free_port()
     log = tmp_path / "serve.log"
-    ports = ("--dagster-port", str(ui_port), "--api-port", str(api_port), "--dashboard-port", str(dashboard_port))
-    serve = served.start("serve", *ports, log=log)
+    serve, ports = served.serve(log)
     try:
-        wait_for(f"http://127.0.0.1:{ui_port}/server_info", 120)
-        wait_for(f"http://127.0.0.1:{api_port}/healthz", 60)
+        wait_for(f"http://127.0.0.1:{ports.ui}/server_info", 120)
+        wait_for(f"http://127.0.0.1:{ports.api}/healthz", 60)
         with dg.DagsterInstance.from_config(str(served.home / "dagster")) as instance:
             deadline = time.monotonic() + SETTLED_WITHIN
             while not instance.get_run_records(limit=1) and time.monotonic() < deadline:
@@ -61,7 +57,7 @@ def test_sensor_runs_overlapping_a_backfill_load_everything_once(tmp_path: Path)
 
             # The backfill: history lands and the operator asks for a full rebuild from the UI.
             served.deliver(BACKFILL)
-            backfill = DagsterGraphQLClient("127.0.0.1", port_number=ui_port).submit_job_execution(
+            backfill = DagsterGraphQLClient("127.0.0.1", port_number=ports.ui).submit_job_execution(
                 PIPELINE_JOB,
                 run_config={**IN_PROCESS, "ops": {"dbt_models": {"config": {"full_refresh": True}}}},
                 tags={"backlot/backfill": "box office history"},
@@ -69,7 +65,7 @@ def test_sensor_runs_overlapping_a_backfill_load_everything_once(tmp_path: Path)
             # Producers keep delivering while it is queued and while it runs.
             for source, name, content in ROUNDS[1]:
                 body = content.read_text() if isinstance(content, Path) else content
-                assert post(api_port, source, name, body) in (200, 202)
+                assert post(ports.api, source, name, body) in (200, 202)
                 time.sleep(5)
 
             deadline = time.monotonic() + SETTLED_WITHIN
@@ -85,12 +81,7 @@ def test_sensor_runs_overlapping_a_backfill_load_everything_once(tmp_path: Path)
                 if "locked" in (event.message or "").lower()
             ]
     finally:
-        serve.send_signal(signal.SIGTERM)
-        try:
-            serve.wait(timeout=180)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            raise
+        stop(serve)
 
     assert statuses[backfill] == dg.DagsterRunStatus.SUCCESS
     assert len(statuses) >= 2  # the sensors' first run and the backfill (what came during it may join either)

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.launcher import STARTED_PROCESS
-from tests.faults.crash import ROUNDS, Crasher, differences, outcome
-from tests.net import free_port, wait_for
+from tests.faults.crash import ROUNDS, Crasher, differences, outcome, stop
+from tests.net import wait_for
 
 WITHIN = 600
 
@@ -33,12 +32,10 @@ def test_a_killed_run_worker_is_failed_retried_and_its_files_published(tmp_path:
 
     served = Crasher(tmp_path / "served")
     served.deliver(ROUNDS[0])
-    ui_port, api_port, dashboard_port = free_port(), free_port(), free_port()
-    ports = ("--dagster-port", str(ui_port), "--api-port", str(api_port), "--dashboard-port", str(dashboard_port))
     log = tmp_path / "serve.log"
-    serve = served.start("serve", *ports, log=log)
+    serve, ports = served.serve(log)
     try:
-        wait_for(f"http://127.0.0.1:{api_port}/healthz", 120)
+        wait_for(f"http://127.0.0.1:{ports.api}/healthz", 120)
         with dg.DagsterInstance.from_config(str(served.home / "dagster")) as instance:
             deadline = time.monotonic() + WITHIN
             worker = None
@@ -61,12 +58,7 @@ def test_a_killed_run_worker_is_failed_retried_and_its_files_published(tmp_path:
                 time.sleep(2)
             killed = runs[run_id]
     finally:
-        serve.send_signal(signal.SIGTERM)
-        try:
-            serve.wait(timeout=180)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            raise
+        stop(serve)
 
     assert killed.status == dg.DagsterRunStatus.FAILURE, log.read_text()[-3000:]
     assert retries, "the killed run was not retried"
