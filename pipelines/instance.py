@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -94,39 +95,50 @@ def fail_orphaned_runs(dagster: dg.DagsterInstance, *, unowned: str | None = Non
 
     A `backlot run`'s run names its process. Runs that name none (launched by `serve`'s
     daemon) are failed too when the caller knows no process of a `serve` is left: `unowned`
-    is then why.
+    is then why (see serve_gone).
     """
     import dagster as dg
 
     in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
     failed = []
     for record in dagster.get_run_records(filters=dg.RunsFilter(statuses=in_flight)):
-        owner = record.dagster_run.tags.get(OWNER_TAG)
-        if owner is None:
-            why = unowned
-        else:
-            host, pid, started = owner.rsplit(":", 2)
-            gone = host == socket.gethostname() and _started(int(pid)) != started
-            why = f"its `backlot run` process {pid} ended before the run did (killed or crashed)" if gone else None
+        run = record.dagster_run
+        why = owner_gone(run) if OWNER_TAG in run.tags else unowned
         if why:
-            run_id = record.dagster_run.run_id
-            dagster.report_run_failed(record.dagster_run, why)
+            dagster.report_run_failed(run, why)
             # A step it was running still holds the lake writers' pool slot: every later run
             # would wait for it for ever.
-            dagster.event_log_storage.free_concurrency_slots_for_run(run_id)
-            failed.append(run_id)
+            dagster.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            failed.append(run.run_id)
     return failed
 
 
-def serve_gone(dagster_home: Path) -> str | None:
-    """Why the in-flight runs `serve` launched on this instance are orphans, or None while any of
-    its processes (the daemon, a run worker) is left to finish or fail them."""
-    return None if serve_processes(dagster_home) else "the `backlot serve` that ran it was stopped or killed"
+def owner_gone(run: dg.DagsterRun) -> str | None:
+    """Why the `backlot run` process its tag names is known to have ended, or None (alive, or on another host)."""
+    host, pid, started = run.tags[OWNER_TAG].rsplit(":", 2)
+    if host == socket.gethostname() and _started(int(pid)) != started:
+        return f"its `backlot run` process {pid} ended before the run did (killed or crashed)"
+    return None
+
+
+def serve_gone(settings: Settings) -> str | None:
+    """Why the in-flight runs `serve` launched on this home's instance are orphans, or None while
+    one of its processes (the daemon, a run worker) may be left to finish or fail them.
+
+    Only this machine's processes can be seen: with the instance on PostgreSQL a `serve` on
+    another machine may be running them, so this never calls them orphans.
+    """
+    if settings.dagster_postgres_url or serve_processes(settings.dagster_home):
+        return None
+    return "the `backlot serve` that ran it was stopped or killed"
 
 
 def serve_processes(dagster_home: Path) -> list[int]:
-    """Processes `serve` started on this instance (they, and what they start, have its DAGSTER_HOME)."""
+    """Processes `serve` may have started on this instance: those whose environment has its
+    DAGSTER_HOME (what `serve` starts, and what they start, do), and those whose environment
+    is not ours to read but which run as the account owning the instance."""
     marker = f"DAGSTER_HOME={dagster_home}".encode()
+    owner = dagster_home.stat().st_uid if dagster_home.exists() else os.getuid()
     found = []
     for entry in Path("/proc").glob("[0-9]*"):
         if int(entry.name) == os.getpid():
@@ -134,8 +146,12 @@ def serve_processes(dagster_home: Path) -> list[int]:
         try:
             if marker in (entry / "environ").read_bytes().split(b"\0"):
                 found.append(int(entry.name))
+        except PermissionError:
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == owner:
+                    found.append(int(entry.name))
         except OSError:
-            continue  # gone, or not ours to read
+            continue  # gone
     return found
 
 

@@ -16,7 +16,6 @@ monitoring's start timeout still covers a worker that never started.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -44,24 +43,21 @@ class WatchedRunLauncher(DefaultRunLauncher):
 
 def worker_gone(dagster: dg.DagsterInstance, run: dg.DagsterRun) -> str | None:
     """Why the process executing `run` is known to have ended, or None while it may be alive."""
-    owner = run.tags.get(instance.OWNER_TAG)
-    if owner is not None:
-        host, pid, started = owner.rsplit(":", 2)
-        if host == socket.gethostname() and instance.process_started(int(pid)) != started:
-            return f"its `backlot run` process {pid} ended before the run did (killed or crashed)"
+    if instance.OWNER_TAG in run.tags:
+        return instance.owner_gone(run)
+    started = [
+        event
+        for event in dagster.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
+        if (event.message or "").startswith(STARTED_PROCESS) and event.dagster_event
+    ]
+    if not started:
         return None
-    events = dagster.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
-    started_events = [event for event in events if (event.message or "").startswith(STARTED_PROCESS)]
-    if not started_events:
+    event = started[-1]
+    assert event.dagster_event is not None
+    pid = event.dagster_event.engine_event_data.metadata.get("pid")
+    if pid is None or _alive_since(int(str(pid.value)), event.timestamp):
         return None
-    event = started_events[-1]
-    metadata = event.dagster_event.engine_event_data.metadata if event.dagster_event else {}
-    if "pid" not in metadata:
-        return None
-    pid = int(str(metadata["pid"].value))
-    if _alive_since(pid, event.timestamp):
-        return None
-    return f"its run worker process {pid} ended before the run did (killed or crashed)"
+    return f"its run worker process {pid.value} ended before the run did (killed or crashed)"
 
 
 def _alive_since(pid: int, moment: float) -> bool:

@@ -123,7 +123,7 @@ def run_once(log_level: str = "INFO", *, progress: bool = False, full_refresh: b
         dg.DagsterInstance.from_config(str(dagster_home)) as dagster_instance,
     ):
         # Runs a killed `backlot run`, or a `serve` no longer there, left in flight.
-        for orphan in instance.fail_orphaned_runs(dagster_instance, unowned=instance.serve_gone(dagster_home)):
+        for orphan in instance.fail_orphaned_runs(dagster_instance, unowned=instance.serve_gone(settings)):
             print(f"run {orphan}: its process ended before it did; marked failed", file=sys.stderr)
         result = job.execute_in_process(
             instance=dagster_instance,

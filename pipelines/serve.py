@@ -64,7 +64,7 @@ class _Stop(Exception):
 def serve(settings: Settings, *, insecure_no_auth: bool = False) -> int:
     """Run the services until a signal (exit 0) or until one of them exits on its own (exit 1)."""
     dagster_home = instance.prepare(settings)
-    _fail_runs_of_a_killed_serve(dagster_home)
+    _fail_runs_of_a_killed_serve(settings)
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
     children = services(settings, insecure_no_auth=insecure_no_auth)
 
@@ -126,12 +126,12 @@ def _stop_with_parent() -> None:
         _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _fail_runs_of_a_killed_serve(dagster_home: Path) -> None:
+def _fail_runs_of_a_killed_serve(settings: Settings) -> None:
     """Runs a killed `serve` left in flight are marked failed, once none of its processes is left."""
     import dagster as dg
 
-    with dg.DagsterInstance.from_config(str(dagster_home)) as dagster:
-        for run_id in instance.fail_orphaned_runs(dagster, unowned=instance.serve_gone(dagster_home)):
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as dagster:
+        for run_id in instance.fail_orphaned_runs(dagster, unowned=instance.serve_gone(settings)):
             print(f"backlot serve: run {run_id} was left in flight by a killed serve: marked failed", flush=True)
 
 

@@ -86,13 +86,15 @@ class CsvReader(FileReader):
     def read_file(self, file: LandedFile, table: str) -> str | None:
         con = self.con
         path = literal(str(file.path))
-        # Quoting as RFC 4180 has it first: in a file whose every record is ragged no quote
-        # character parses, so DuckDB's sniffer chose none, and `"1,000,000"` was split at its
-        # commas into values that looked merely wrong, not a line that could not be split. A
-        # quote never closed leaves no header that way: such a file is read as sniffed.
-        csv, rejects = self._read(file, path, f"{table}_rfc", "quote = '\"', escape = '\"', ")
-        header = [row[0] for row in con.execute(f"DESCRIBE {csv}").fetchall()] if csv else []
-        found = match_header(self.spec, header)
+        # When DuckDB's sniffer finds no quote character, RFC 4180's is tried first: in a file
+        # whose every record is ragged none parses, so none was sniffed, and `"1,000,000"` was
+        # split at its commas into values that looked merely wrong, not a line that could not
+        # be split. A quote never closed leaves no header that way: that file is read as sniffed.
+        found: dict[str, str] = {}
+        if self._sniffed_no_quote(path):
+            csv, rejects = self._read(file, path, f"{table}_rfc", "quote = '\"', escape = '\"', ")
+            header = [row[0] for row in con.execute(f"DESCRIBE {csv}").fetchall()] if csv else []
+            found = match_header(self.spec, header)
         if not found:
             csv, rejects = self._read(file, path, table, "")
             header = [row[0] for row in con.execute(f"DESCRIBE {csv}").fetchall()]
@@ -157,6 +159,14 @@ class CsvReader(FileReader):
             f"FROM {rejects}"
         )
         return warning
+
+    def _sniffed_no_quote(self, path: str) -> bool:
+        """Whether DuckDB's sniffer finds no quote character in the file (False when it cannot sniff it)."""
+        try:
+            row = self.con.execute(f"SELECT Quote FROM sniff_csv({path}, max_line_size = {MAX_LINE_BYTES})").fetchone()
+        except duckdb.Error:
+            return False  # the read says why
+        return row is not None and row[0] in ("", "(empty)", "\0")
 
     def _read(self, file: LandedFile, path: str, table: str, quoting: str) -> tuple[str, str]:
         """Read the file into the temp table `<table>_csv`, the records it could not split into
