@@ -99,7 +99,14 @@ def fail_orphaned_runs(dagster: dg.DagsterInstance, *, unowned: str | None = Non
     """
     import dagster as dg
 
-    in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    # NOT_STARTED too: a process killed between creating its run and starting it left the run
+    # so, and the landing sensors, which wait while a run is queued or going, waited for ever.
+    in_flight = [
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.CANCELING,
+    ]
     failed = []
     for record in dagster.get_run_records(filters=dg.RunsFilter(statuses=in_flight)):
         run = record.dagster_run
@@ -135,10 +142,9 @@ def serve_gone(settings: Settings) -> str | None:
 
 def serve_processes(dagster_home: Path) -> list[int]:
     """Processes `serve` may have started on this instance: those whose environment has its
-    DAGSTER_HOME (what `serve` starts, and what they start, do), and those whose environment
-    is not ours to read but which run as the account owning the instance."""
+    DAGSTER_HOME (what `serve` starts, and what they start, do), and, when an environment is
+    not ours to read (another account's process), any running Backlot or Dagster."""
     marker = f"DAGSTER_HOME={dagster_home}".encode()
-    owner = dagster_home.stat().st_uid if dagster_home.exists() else os.getuid()
     found = []
     for entry in Path("/proc").glob("[0-9]*"):
         if int(entry.name) == os.getpid():
@@ -148,7 +154,7 @@ def serve_processes(dagster_home: Path) -> list[int]:
                 found.append(int(entry.name))
         except PermissionError:
             with contextlib.suppress(OSError):
-                if entry.stat().st_uid == owner:
+                if any(word in (entry / "cmdline").read_bytes() for word in (b"pipelines", b"dagster")):
                     found.append(int(entry.name))
         except OSError:
             continue  # gone

@@ -361,7 +361,12 @@ def outcome(crasher: Crasher) -> dict[str, Any]:
     finally:
         con.close()
     with dg.DagsterInstance.from_config(str(crasher.home / "dagster")) as instance:
-        in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+        in_flight = [
+            dg.DagsterRunStatus.NOT_STARTED,  # a run a killed process created and never started
+            dg.DagsterRunStatus.STARTING,
+            dg.DagsterRunStatus.STARTED,
+            dg.DagsterRunStatus.CANCELING,
+        ]
         left_started = [
             r.dagster_run.run_id for r in instance.get_run_records(filters=dg.RunsFilter(statuses=in_flight))
         ]
