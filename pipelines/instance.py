@@ -163,12 +163,18 @@ def serve_processes(dagster_home: Path) -> list[int]:
 
 def _started(pid: int) -> str:
     """When process `pid` started (clock ticks since boot), or "" when there is none."""
+    fields = process_stat(pid)
+    return fields[19] if fields else ""
+
+
+def process_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (the state first); None without such a process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return ""
+        return None
     # The command name (field 2) may hold spaces and parentheses: count from the last ")".
-    return stat.rsplit(")", 1)[1].split()[19]
+    return stat.rsplit(")", 1)[1].split()
 
 
 if __name__ == "__main__":  # `make dev`: print DAGSTER_HOME for the UI

@@ -62,11 +62,9 @@ def worker_gone(dagster: dg.DagsterInstance, run: dg.DagsterRun) -> str | None:
 
 def _alive_since(pid: int, moment: float) -> bool:
     """Whether `pid` is a live process (not a zombie) that started no later than `moment`."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    fields = instance.process_stat(pid)
+    if fields is None:
         return False
-    fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces and parentheses
     if fields[0] == "Z":
         return False  # killed, not yet reaped by the code server that started it
     started = _boot_time() + int(fields[19]) / os.sysconf("SC_CLK_TCK")

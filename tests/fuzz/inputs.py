@@ -31,6 +31,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from pipelines.defs.render.blender_log import parse_file
+from pipelines.sources import SOURCES
 from tests.fuzz.conftest import CATALOG
 from tests.fuzz.oracle import Delivery, Expect
 
@@ -168,29 +169,9 @@ def _nvidia_headers(aliases: list[str], unit: str) -> list[str]:
     return [f" {alias}" for alias in aliases] + [f" {alias} [{unit}]" for alias in aliases]
 
 
-FILM_COLUMNS = [
-    "film_id",
-    "title",
-    "release_date",
-    "production_budget_usd",
-    "distributor",
-    "genre",
-    "production_model",
-    "domestic_gross_usd",
-    "worldwide_gross_usd",
-]
-DAILY_COLUMNS = [
-    "date",
-    "title",
-    "gross_usd",
-    "theaters",
-    "film_id",
-    "distributor",
-    "rank",
-    "territory",
-    "is_estimate",
-    "reported_at",
-]
+# Every column of each source, in the order of its spec (generated headers shuffle them).
+FILM_COLUMNS = [column.name for column in SOURCES["films"].columns]
+DAILY_COLUMNS = [column.name for column in SOURCES["box_office_daily"].columns]
 
 CSV_SOURCES = {
     "films": CsvSource(
