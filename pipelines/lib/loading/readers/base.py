@@ -169,13 +169,8 @@ def duckdb_reason(error: Exception, file: LandedFile | None = None) -> str:
 
 def numbered_lines(path: str) -> str:
     """SQL for a file's lines as `line` (1-based, blank lines counted) and `text`, split at LF or CR."""
-    return f"SELECT row_number() OVER () AS line, text FROM {lines(path)}"
-
-
-def lines(path: str) -> str:
-    """SQL for a file's lines as `text`, in file order, split at LF or CR (blank lines included)."""
     return (
-        f"read_csv({path}, columns = {{'text': 'VARCHAR'}}, "
+        f"SELECT row_number() OVER () AS line, text FROM read_csv({path}, columns = {{'text': 'VARCHAR'}}, "
         "header = false, delim = '\x01', quote = '', escape = '', auto_detect = false, strict_mode = false, "
         f"buffer_size = {MAX_LINE_BYTES}, max_line_size = {MAX_LINE_BYTES})"
     )

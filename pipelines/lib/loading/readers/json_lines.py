@@ -53,15 +53,15 @@ class JsonLinesReader(FileReader):
 
     def read_file(self, file: LandedFile, table: str) -> str | None:
         if file.not_utf8_line is not None:
-            return self._read_not_utf8(file, table)
-        path = literal(str(file.path))
-        if not self._read_fast(file, table):
+            self._read_not_utf8(file, table)
+        elif not self._read_fast(file, table):
             # Line by line: every line is a record, whatever is wrong with it.
+            path = literal(str(file.path))
             numbered = f"SELECT line AS _row_number, text AS _record FROM ({numbered_lines(path)})"
             read_json_records(self.con, self.spec, numbered, table, file=file)
         return json_drift(self.spec, head_keys(file))
 
-    def _read_not_utf8(self, file: LandedFile, table: str) -> str | None:
+    def _read_not_utf8(self, file: LandedFile, table: str) -> None:
         """Line by line in Python, for a file with lines that are not UTF-8 (the scan found one).
 
         DuckDB's line reader fails on the whole file at the first such line; here that line is
@@ -92,7 +92,6 @@ class JsonLinesReader(FileReader):
             "WHERE _row_number = bad._line",
             [NOT_UTF8_LINE, spoiled, [texts[n - 1] for n in spoiled]],
         )
-        return json_drift(self.spec, head_keys(file))
 
     def _read_fast(self, file: LandedFile, table: str) -> bool:
         """Read the file with DuckDB's JSON reader if that is the same as reading it line by line.
